@@ -27,6 +27,8 @@ export interface ImageConfigFact {
   labels: Record<string, string>;
   env: string[];
   history: HistoryEntry[];
+  /** `config.User`; absent or empty means the image runs as root. */
+  user?: string;
 }
 
 /** One single-platform image (a manifest), possibly one entry of an index. */
@@ -38,6 +40,10 @@ export interface ManifestFact {
   config?: ImageConfigFact;
   /** Sum of layer sizes (compressed). */
   totalSize: number;
+  /** Absent means `compressed`; the local Docker Engine only knows uncompressed sizes. */
+  sizeKind?: 'compressed' | 'uncompressed';
+  /** Manifest annotations (OCI `org.opencontainers.image.*`), when the manifest has any. */
+  annotations?: Record<string, string>;
 }
 
 export interface AttestationFact {
@@ -62,6 +68,12 @@ export interface ImageFacts {
   fromCache: boolean;
   /** Set when the lookup failed (not found, auth, network); facts are then partial. */
   error?: { code: string; message: string };
+  /** Where the facts came from; absent means `registry`. */
+  source?: 'registry' | 'engine';
+  /** For `repo:tag@digest`: the digest the tag points to now (it may differ from the pin). */
+  tagDigest?: string;
+  /** For `source: 'engine'`: the local image ID (config digest). */
+  imageId?: string;
 }
 
 export interface RepositoryFacts {
@@ -71,6 +83,8 @@ export interface RepositoryFacts {
   fetchedAt: string;
   fromCache: boolean;
   error?: { code: string; message: string };
+  /** True when pagination stopped at the page limit, so `tags` is incomplete. */
+  truncated?: boolean;
 }
 
 /** What the engine may be given about images. Keys are normalised references / repositories. */

@@ -50,6 +50,9 @@ export interface Finding {
   /** Stable across edits that only move lines: rule id, stage name and what was found. */
   fingerprint: string;
   fixes: Fix[];
+  /** The stage name (or `#n`) and normalised image the finding is about, when it is about one. */
+  stage?: string;
+  image?: string;
   /** Set when a waiver or an inline pragma hid this finding; faces drop suppressed findings. */
   suppressed?: { by: 'waiver' | 'inline'; reason: string };
 }

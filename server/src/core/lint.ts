@@ -1,0 +1,118 @@
+// The engine: text + policy + facts in, findings out. Every face calls this and only this.
+import type { Finding, Severity } from './types.ts';
+import { comparePositions } from './types.ts';
+import type { Policy } from './policy.ts';
+import { defaultPolicy } from './policy.ts';
+import type { RegistryFacts } from './facts.ts';
+import type { BuildContextFacts } from './context.ts';
+import type { Report, Rule, RuleContext } from './rule.ts';
+import { buildModel, type DockerfileModel } from './model.ts';
+import { findPragmas, waiverExpired, waiverMatches } from './suppress.ts';
+import { stableHash } from './hash.ts';
+import { allRules, hadolintMap } from '../rules/index.ts';
+
+export interface LintInput {
+  text: string;
+  /** Path relative to the policy root, for waivers; also shown in messages. */
+  file?: string;
+  policy?: Policy;
+  facts?: RegistryFacts;
+  buildContext?: BuildContextFacts;
+  buildArgs?: Record<string, string>;
+  /** `YYYY-MM-DD`; defaults to today (UTC). */
+  today?: string;
+  rules?: readonly Rule[];
+  /** A rule that throws is reported here and the other rules still run. */
+  onRuleError?: (ruleId: string, error: unknown) => void;
+}
+
+export interface LintResult {
+  findings: Finding[];
+  /** Findings hidden by a waiver or a pragma, kept for reports and `policy explain`. */
+  suppressed: Finding[];
+  model: DockerfileModel;
+}
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function lint(input: LintInput): LintResult {
+  const policy = input.policy ?? defaultPolicy();
+  const model = buildModel(input.text, input.buildArgs ? { buildArgs: input.buildArgs } : {});
+  const file = input.file ?? 'Dockerfile';
+  const today = input.today ?? todayUtc();
+  const rules = input.rules ?? allRules;
+  const pragmas = findPragmas(model, hadolintMap);
+  const raw: Finding[] = [];
+  const seen = new Map<string, number>();
+
+  const run = (rule: Rule, visible: readonly Finding[]) => {
+    const setting = policy.rules[rule.id]?.severity;
+    if (setting === 'off' || rule.status === 'deprecated') return;
+    const severity: Severity = setting ?? rule.severity;
+    const ctx: RuleContext = {
+      model,
+      policy,
+      facts: input.facts,
+      buildContext: input.buildContext,
+      file,
+      today,
+      pragmas,
+      findings: visible,
+      report: (r: Report) => raw.push(toFinding(rule, severity, r, seen)),
+    };
+    try {
+      rule.check(ctx);
+    } catch (error) {
+      input.onRuleError?.(rule.id, error);
+    }
+  };
+  for (const rule of rules) if (rule.phase !== 'after') run(rule, []);
+  const before = [...raw];
+  for (const rule of rules) if (rule.phase === 'after') run(rule, before);
+
+  const findings: Finding[] = [];
+  const suppressed: Finding[] = [];
+  for (const f of raw) {
+    const hidden = suppressionOf(f, policy, pragmas, file, today);
+    if (hidden) suppressed.push({ ...f, suppressed: hidden });
+    else findings.push(f);
+  }
+  const order = (a: Finding, b: Finding) => comparePositions(a.range.start, b.range.start) || a.ruleId.localeCompare(b.ruleId);
+  return { findings: findings.sort(order), suppressed: suppressed.sort(order), model };
+}
+
+function toFinding(rule: Rule, severity: Severity, r: Report, seen: Map<string, number>): Finding {
+  const stage = r.stage ? (r.stage.name ?? `#${r.stage.index}`) : undefined;
+  const base = `${rule.id}\0${stage ?? ''}\0${r.key}`;
+  const n = seen.get(base) ?? 0;
+  seen.set(base, n + 1);
+  const finding: Finding = {
+    ruleId: rule.id,
+    ruleName: rule.name,
+    category: rule.category,
+    severity: r.severity ?? severity,
+    range: r.range,
+    message: r.message,
+    fingerprint: stableHash(`${base}\0${n}`),
+    fixes: r.fixes ?? [],
+  };
+  if (stage !== undefined) finding.stage = stage;
+  if (r.image !== undefined) finding.image = r.image;
+  return finding;
+}
+
+function suppressionOf(f: Finding, policy: Policy, pragmas: ReturnType<typeof findPragmas>, file: string, today: string): Finding['suppressed'] {
+  // Findings about suppression itself cannot be suppressed the same way.
+  if (f.category === 'policy' && (f.ruleId === 'PL901' || f.ruleId === 'PL902')) return undefined;
+  if (policy.allowInlineSuppression) {
+    const line = f.range.start.line;
+    const p = pragmas.find((x) => x.ruleIds.has(f.ruleId) && line >= x.fromLine && line <= x.toLine);
+    if (p) return { by: 'inline', reason: p.reason || `${p.source} ignore pragma` };
+  }
+  const subject = { ruleId: f.ruleId, file, ...(f.stage !== undefined ? { stage: f.stage } : {}), ...(f.image !== undefined ? { image: f.image } : {}) };
+  const w = policy.waivers.find((x) => !waiverExpired(x, today) && waiverMatches(x, subject));
+  if (w) return { by: 'waiver', reason: w.reason };
+  return undefined;
+}

@@ -1,0 +1,348 @@
+// A Dockerfile as the rules see it: stages, ARG scopes, resolved image references, flags and heredocs.
+// Built once per lint from dockerfile-ast's tree; rules read it and never parse again.
+import { DockerfileParser, type Instruction, type From, type Flag, type Property } from 'dockerfile-ast';
+import type { Range } from './types.ts';
+import { parseImageRef, type ImageRef } from './imageRef.ts';
+import { expand, AUTOMATIC_ARGS, type Lookup } from './vars.ts';
+import { TextIndex } from './text.ts';
+
+export interface FlagOptionModel {
+  value: string | null;
+  range: Range;
+  valueRange: Range | null;
+}
+
+export interface FlagModel {
+  name: string;
+  value: string | null;
+  range: Range;
+  valueRange: Range | null;
+  options: Map<string, FlagOptionModel>;
+}
+
+export interface HeredocModel {
+  name: string;
+  contentRange: Range | null;
+  content: string;
+}
+
+export interface PropertyModel {
+  name: string;
+  nameRange: Range;
+  value: string | null;
+  valueRange: Range | null;
+}
+
+export interface Instr {
+  index: number;
+  /** Upper-case keyword (`RUN`); for `ONBUILD RUN` it is `ONBUILD`. */
+  keyword: string;
+  node: Instruction;
+  range: Range;
+  keywordRange: Range;
+  /** The stage this instruction belongs to; undefined for global ARGs before the first FROM. */
+  stage: Stage | undefined;
+  flags: FlagModel[];
+  heredocs: HeredocModel[];
+  /** ENV/ARG/LABEL key-value pairs. */
+  properties: PropertyModel[];
+  /** Raw source of the whole instruction, heredoc bodies included. */
+  text: string;
+  /** Arguments with line continuations joined (what the shell sees), heredoc bodies excluded. */
+  logical: string;
+}
+
+export interface ArgSource {
+  /** The ARG instruction whose default supplies the value. */
+  instr: Instr;
+  name: string;
+  value: string;
+  valueRange: Range;
+}
+
+export type ImageUseKind = 'from' | 'copy-from' | 'mount-from';
+
+export interface ImageUse {
+  kind: ImageUseKind;
+  instr: Instr;
+  stage: Stage | undefined;
+  /** The reference as written, before ARG substitution. */
+  written: string;
+  range: Range;
+  resolved: string;
+  ref?: ImageRef;
+  /** Set when this use names an earlier stage instead of an image. */
+  stageRef?: Stage;
+  scratch: boolean;
+  /** Variables without a value, so the reference cannot be judged. */
+  unresolved: string[];
+  /** When the whole reference is one ARG with a default written in this file, fixes edit that default. */
+  argSource?: ArgSource;
+  platform?: string;
+}
+
+export interface Stage {
+  index: number;
+  /** Lower-cased, as Docker compares them. */
+  name?: string;
+  nameRange?: Range;
+  from: Instr;
+  image: ImageUse;
+  instructions: Instr[];
+  isFinal: boolean;
+  /** Variables visible at the end of the stage (ARG and ENV); values may be null when unset. */
+  vars: Map<string, string | null>;
+}
+
+export interface Directive {
+  name: string;
+  value: string;
+  range: Range;
+}
+
+export interface DockerfileModel {
+  text: string;
+  index: TextIndex;
+  escapeChar: string;
+  directives: Directive[];
+  globalArgs: Instr[];
+  instructions: Instr[];
+  stages: Stage[];
+  images: ImageUse[];
+  comments: Array<{ line: number; text: string; range: Range }>;
+}
+
+export interface ModelOptions {
+  buildArgs?: Record<string, string>;
+}
+
+export function buildModel(text: string, options: ModelOptions = {}): DockerfileModel {
+  const buildArgs = options.buildArgs ?? {};
+  const ast = DockerfileParser.parse(text);
+  const index = new TextIndex(text);
+  const escapeChar = ast.getEscapeCharacter();
+  const model: DockerfileModel = {
+    text,
+    index,
+    escapeChar,
+    directives: ast.getDirectives().map((d) => ({ name: d.getName().toLowerCase(), value: d.getValue(), range: d.getRange() })),
+    globalArgs: [],
+    instructions: [],
+    stages: [],
+    images: [],
+    comments: ast.getComments().map((c) => ({ line: c.getRange().start.line, text: c.getContent(), range: c.getRange() })),
+  };
+  // `# check=` is a BuildKit directive dockerfile-ast does not know; read it from the leading comments.
+  for (const m of leadingDirectives(text)) if (!model.directives.some((d) => d.name === m.name)) model.directives.push(m);
+
+  const globalVars = new Map<string, { value: string | null; source?: ArgSource }>();
+  let stage: Stage | undefined;
+  let stageVars = new Map<string, { value: string | null; source?: ArgSource }>();
+  const nodes = ast.getInstructions();
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    const instr = makeInstr(node, i, index, escapeChar);
+    model.instructions.push(instr);
+    if (instr.keyword === 'FROM') {
+      const lookup = varLookup(globalVars, buildArgs, true);
+      const use = fromImage(node as From, instr, lookup, globalVars, model.stages, index);
+      stage = {
+        index: model.stages.length,
+        from: instr,
+        image: use,
+        instructions: [instr],
+        isFinal: false,
+        vars: new Map(),
+      };
+      const name = (node as From).getBuildStage();
+      const nameRange = (node as From).getBuildStageRange();
+      if (name) stage.name = name.toLowerCase();
+      if (nameRange) stage.nameRange = nameRange;
+      use.stage = stage;
+      instr.stage = stage;
+      model.stages.push(stage);
+      model.images.push(use);
+      stageVars = new Map();
+      continue;
+    }
+    instr.stage = stage;
+    if (!stage) {
+      if (instr.keyword === 'ARG') {
+        model.globalArgs.push(instr);
+        declareArgs(instr, globalVars, globalVars, buildArgs, true);
+      }
+      continue;
+    }
+    stage.instructions.push(instr);
+    if (instr.keyword === 'ARG') declareArgs(instr, stageVars, globalVars, buildArgs, false);
+    else if (instr.keyword === 'ENV') {
+      const lookup = varLookup(stageVars, buildArgs, false);
+      for (const p of instr.properties) stageVars.set(p.name, { value: expand(p.value ?? '', lookup, escapeChar).value });
+    }
+    const lookup = varLookup(stageVars, buildArgs, false);
+    for (const use of flagImages(instr, lookup, stageVars, model.stages, stage)) model.images.push(use);
+    for (const [k, v] of stageVars) stage.vars.set(k, v.value);
+  }
+  const last = model.stages.at(-1);
+  if (last) last.isFinal = true;
+  return model;
+}
+
+function varLookup(
+  vars: Map<string, { value: string | null }>,
+  buildArgs: Record<string, string>,
+  global: boolean,
+): Lookup {
+  return (name) => {
+    const v = vars.get(name);
+    if (v) return v.value;
+    if (global && AUTOMATIC_ARGS.has(name)) return buildArgs[name] ?? null;
+    return undefined;
+  };
+}
+
+function declareArgs(
+  instr: Instr,
+  scope: Map<string, { value: string | null; source?: ArgSource }>,
+  globals: Map<string, { value: string | null; source?: ArgSource }>,
+  buildArgs: Record<string, string>,
+  isGlobal: boolean,
+): void {
+  const lookup = varLookup(scope, buildArgs, isGlobal);
+  for (const p of instr.properties) {
+    const given = buildArgs[p.name];
+    if (given !== undefined) {
+      scope.set(p.name, { value: given });
+    } else if (p.value !== null && p.valueRange) {
+      const value = expand(p.value, lookup).value;
+      scope.set(p.name, { value, source: { instr, name: p.name, value: p.value, valueRange: p.valueRange } });
+    } else {
+      // `ARG X` inside a stage re-imports the global default.
+      const inherited = isGlobal ? undefined : globals.get(p.name);
+      scope.set(p.name, inherited ?? { value: null });
+    }
+  }
+}
+
+function fromImage(
+  node: From,
+  instr: Instr,
+  lookup: Lookup,
+  vars: Map<string, { value: string | null; source?: ArgSource }>,
+  stages: Stage[],
+  index: TextIndex,
+): ImageUse {
+  const range = node.getImageRange() ?? instr.keywordRange;
+  const written = node.getImageRange() ? index.slice(range) : '';
+  const platformFlag = node.getPlatformFlag();
+  const use = resolveUse('from', instr, undefined, written, range, lookup, vars, stages);
+  const platform = platformFlag?.getValue();
+  if (platform) use.platform = expand(platform, lookup).value;
+  return use;
+}
+
+function resolveUse(
+  kind: ImageUseKind,
+  instr: Instr,
+  stage: Stage | undefined,
+  written: string,
+  range: Range,
+  lookup: Lookup,
+  vars: Map<string, { value: string | null; source?: ArgSource }>,
+  stages: Stage[],
+): ImageUse {
+  const e = expand(written, lookup);
+  const resolved = e.value;
+  const use: ImageUse = { kind, instr, stage, written, range, resolved, scratch: false, unresolved: e.unresolved };
+  const only = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(written);
+  if (only) {
+    const src = vars.get(only[1]!)?.source;
+    if (src) use.argSource = src;
+  }
+  if (e.unresolved.length > 0 || resolved === '') return use;
+  const lower = resolved.toLowerCase();
+  if (lower === 'scratch' && kind === 'from') {
+    use.scratch = true;
+    return use;
+  }
+  const stageRef = stages.find((s) => s.name === lower) ?? (kind !== 'from' && /^\d+$/.test(resolved) ? stages[Number(resolved)] : undefined);
+  if (stageRef) {
+    use.stageRef = stageRef;
+    return use;
+  }
+  const ref = parseImageRef(resolved);
+  if (ref) use.ref = ref;
+  return use;
+}
+
+function flagImages(
+  instr: Instr,
+  lookup: Lookup,
+  vars: Map<string, { value: string | null; source?: ArgSource }>,
+  stages: Stage[],
+  stage: Stage,
+): ImageUse[] {
+  const uses: ImageUse[] = [];
+  const earlier = stages.filter((s) => s !== stage);
+  for (const f of instr.flags) {
+    if (f.name === 'from' && (instr.keyword === 'COPY' || instr.keyword === 'ADD') && f.value && f.valueRange) {
+      uses.push(resolveUse('copy-from', instr, stage, f.value, f.valueRange, lookup, vars, earlier));
+    }
+    if (f.name === 'mount' && instr.keyword === 'RUN') {
+      const from = f.options.get('from');
+      if (from?.value && from.valueRange) uses.push(resolveUse('mount-from', instr, stage, from.value, from.valueRange, lookup, vars, earlier));
+    }
+  }
+  return uses;
+}
+
+function makeInstr(node: Instruction, i: number, index: TextIndex, escapeChar: string): Instr {
+  const range = node.getRange();
+  const keyword = node.getKeyword().toUpperCase();
+  const anyNode = node as Instruction & {
+    getFlags?: () => Flag[];
+    getHeredocs?: () => ReturnType<NonNullable<Instruction['getHeredocs']>>;
+    getProperties?: () => Property[];
+  };
+  const flags: FlagModel[] = (anyNode.getFlags?.() ?? []).map((f) => {
+    const options = new Map<string, FlagOptionModel>();
+    for (const o of f.getOptions()) options.set(o.getName().toLowerCase(), { value: o.getValue(), range: o.getRange(), valueRange: o.getValueRange() });
+    return { name: f.getName().toLowerCase(), value: f.getValue(), range: f.getRange(), valueRange: f.getValueRange(), options };
+  });
+  const heredocs: HeredocModel[] = (anyNode.getHeredocs?.() ?? []).map((h) => {
+    const contentRange = h.getContentRange();
+    return { name: h.getName(), contentRange, content: contentRange ? index.slice(contentRange) : '' };
+  });
+  const properties: PropertyModel[] =
+    keyword === 'ENV' || keyword === 'ARG' || keyword === 'LABEL'
+      ? (anyNode.getProperties?.() ?? []).map((p) => ({ name: p.getName(), nameRange: p.getNameRange(), value: p.getValue(), valueRange: p.getValueRange() }))
+      : [];
+  let logical = node.getArgumentsContent() ?? '';
+  if (heredocs.length > 0) logical = logical.split('\n')[0] ?? '';
+  void escapeChar;
+  return {
+    index: i,
+    keyword,
+    node,
+    range,
+    keywordRange: node.getInstructionRange(),
+    stage: undefined,
+    flags,
+    heredocs,
+    properties,
+    text: index.slice(range),
+    logical,
+  };
+}
+
+function leadingDirectives(text: string): Directive[] {
+  const out: Directive[] = [];
+  const lines = text.split('\n', 20);
+  for (let line = 0; line < lines.length; line++) {
+    const m = /^(\s*#\s*)([a-zA-Z]+)(\s*=\s*)(.*?)\s*$/.exec(lines[line]!);
+    if (!m) break;
+    const start = m[1]!.length;
+    out.push({ name: m[2]!.toLowerCase(), value: m[4]!, range: { start: { line, character: start }, end: { line, character: lines[line]!.replace(/\s+$/, '').length } } });
+  }
+  return out;
+}

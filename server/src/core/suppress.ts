@@ -1,0 +1,75 @@
+// Inline pragmas (`# plimsoll ignore=`, hadolint's `# hadolint ignore=`) and policy waivers.
+import type { DockerfileModel } from './model.ts';
+import type { Range } from './types.ts';
+import type { Waiver } from './policy.ts';
+import { globMatch } from './glob.ts';
+
+export interface Pragma {
+  /** Rule ids this pragma names, hadolint codes already mapped to ours. */
+  ruleIds: Set<string>;
+  /** The codes as written (for messages about unknown ones). */
+  written: string[];
+  reason: string;
+  range: Range;
+  /** Lines the pragma covers: the next instruction, or the whole file for `global`. */
+  fromLine: number;
+  toLine: number;
+  source: 'plimsoll' | 'hadolint';
+}
+
+const PRAGMA_RE = /^#\s*(plimsoll|hadolint)\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s-]+?)(?:\s+reason\s*=\s*"([^"]*)"|\s+reason\s*=\s*(\S+))?\s*$/i;
+
+export function findPragmas(model: DockerfileModel, hadolintMap: Map<string, string[]>): Pragma[] {
+  const pragmas: Pragma[] = [];
+  const lines = model.index;
+  // Comments that dockerfile-ast folds into an instruction (inside a continuation) are still pragmas; read lines.
+  const instrStarts = model.instructions.map((i) => i.range.start.line);
+  for (let line = 0; line < lines.lineCount; line++) {
+    const text = lines.lineText(line);
+    const trimmed = text.trimStart();
+    if (!trimmed.startsWith('#')) continue;
+    const m = PRAGMA_RE.exec(trimmed);
+    if (!m) continue;
+    const source = m[1]!.toLowerCase() as 'plimsoll' | 'hadolint';
+    const global = Boolean(m[2]);
+    const written = m[3]!.split(/[\s,]+/).filter(Boolean);
+    const ruleIds = new Set<string>();
+    for (const code of written) {
+      const upper = code.toUpperCase();
+      if (source === 'hadolint') for (const id of hadolintMap.get(upper) ?? []) ruleIds.add(id);
+      else ruleIds.add(upper);
+    }
+    const col = text.length - trimmed.length;
+    const range = { start: { line, character: col }, end: { line, character: text.length } };
+    let fromLine = 0;
+    let toLine = lines.lineCount;
+    if (!global) {
+      const next = model.instructions.find((_, k) => instrStarts[k]! > line);
+      if (!next) continue;
+      fromLine = next.range.start.line;
+      toLine = next.range.end.line;
+    }
+    pragmas.push({ ruleIds, written, reason: m[4] ?? m[5] ?? '', range, fromLine, toLine, source });
+  }
+  return pragmas;
+}
+
+export interface WaiverSubject {
+  ruleId: string;
+  file: string;
+  stage?: string;
+  image?: string;
+}
+
+export function waiverMatches(w: Waiver, s: WaiverSubject): boolean {
+  if (!w.rules.includes(s.ruleId) && !w.rules.includes('*')) return false;
+  if (w.file !== undefined && !globMatch(w.file, s.file)) return false;
+  if (w.stage !== undefined && w.stage.toLowerCase() !== (s.stage ?? '').toLowerCase()) return false;
+  if (w.image !== undefined && (s.image === undefined || !globMatch(w.image, s.image))) return false;
+  return true;
+}
+
+/** A waiver is in force through its `expires` day. */
+export function waiverExpired(w: Waiver, today: string): boolean {
+  return w.expires !== undefined && w.expires < today;
+}

@@ -1,0 +1,42 @@
+import type { Rule } from '../core/rule.ts';
+import type { Fix } from '../core/types.ts';
+import { imageUses, judgeImage, referenceEdit } from '../core/images.ts';
+import { familiarName, normalisedName, parseImageRef } from '../core/imageRef.ts';
+
+export const deniedBaseImage: Rule = {
+  id: 'PL102',
+  name: 'denied-base-image',
+  category: 'base-image',
+  severity: 'error',
+  status: 'stable',
+  fixSafety: 'unsafe',
+  docs: {
+    summary: 'An image the policy denies (end of life, known vulnerable, unsupported), with the reason and a replacement.',
+    why: 'Denied images are ones the organisation has decided must not ship: end-of-life distributions, images with unfixable vulnerabilities, or licences it cannot accept.',
+    bad: 'FROM ubuntu:16.04\n',
+    good: 'FROM ubuntu:24.04\n',
+    options: '`images.deny` with `reason` and optional `replacement`.',
+    fix: 'Replaces the reference with the policy\'s `replacement` (in the ARG default when the image comes from one). Unsafe: a different base image can change what the build produces.',
+  },
+  check(ctx) {
+    for (const use of imageUses(ctx.model.images)) {
+      const v = judgeImage(use.ref, ctx.policy);
+      if (v.kind !== 'denied') continue;
+      const fixes: Fix[] = [];
+      const replacement = v.rule.replacement;
+      if (replacement && parseImageRef(replacement)) {
+        const edit = referenceEdit(use, replacement);
+        if (edit) fixes.push({ title: `Replace with ${replacement}`, applicability: 'unsafe', changes: [{ edits: [edit] }] });
+      }
+      const suggestion = replacement ? ` Use ${replacement} instead.` : '';
+      ctx.report({
+        range: use.range,
+        message: `Image ${familiarName(use.ref)} is denied by policy: ${v.rule.reason}.${suggestion}`,
+        key: normalisedName(use.ref),
+        image: normalisedName(use.ref),
+        fixes,
+        ...(use.stage ? { stage: use.stage } : {}),
+      });
+    }
+  },
+};
