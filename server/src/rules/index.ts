@@ -7,6 +7,8 @@ import { untaggedImage } from './PL301-untagged-image.ts';
 import { latestTag } from './PL302-latest-tag.ts';
 import { floatingTag } from './PL303-floating-tag.ts';
 import { missingDigest } from './PL304-missing-digest.ts';
+import { secretRules } from './secretRules.ts';
+import { sizeRules } from './sizeRules.ts';
 import { expiredWaiver } from './PL901-expired-waiver.ts';
 import { inlineSuppressionForbidden } from './PL902-inline-suppression-forbidden.ts';
 import { unresolvedImage } from './PL903-unresolved-image.ts';
@@ -19,6 +21,8 @@ export const allRules: readonly Rule[] = [
   latestTag,
   floatingTag,
   missingDigest,
+  ...secretRules,
+  ...sizeRules,
   expiredWaiver,
   inlineSuppressionForbidden,
   unresolvedImage,

@@ -1,0 +1,4 @@
+// The secret rules, listed here so that index.ts stays the single ordered registry.
+import type { Rule } from '../core/rule.ts';
+
+export const secretRules: readonly Rule[] = [];
