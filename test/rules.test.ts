@@ -19,7 +19,7 @@ import {
   writeExpectations,
 } from './support/golden.ts';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures', 'rules');
+const FIXTURES = join(__dirname, 'fixtures', 'rules');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const TODAY = '2026-06-15';
 
