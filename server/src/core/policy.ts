@@ -77,6 +77,12 @@ export interface Waiver {
   /** `YYYY-MM-DD`; on and after the day after, the waiver is expired. */
   expires?: string;
   source?: PolicySource;
+  /**
+   * Absolute folder that `file` is relative to: the folder of the policy file that declared the
+   * waiver (set by the loader, so an inherited waiver keeps meaning its own repository's paths).
+   * Absent: `file` is matched against the path as given to the engine.
+   */
+  baseDir?: string;
 }
 
 export interface RuleSetting {
@@ -98,6 +104,13 @@ export interface Policy {
   allowInlineSuppression: boolean;
   /** The policy files merged into this one, most general first (for explain and hovers). */
   files: string[];
+  /**
+   * Where each single setting in force was set, keyed by its YAML path: `pinning.level`,
+   * `pinning.stages.builder`, `sizes.layer`, `registries.trusted`, `rules.PL101`,
+   * `suppression.inline`. A missing key means the built-in default. List entries carry their own
+   * `source` instead.
+   */
+  sources?: Record<string, PolicySource>;
 }
 
 /** The policy in force when no `.plimsoll.yaml` is found: flag untagged/latest images and secrets. */
