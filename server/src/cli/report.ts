@@ -1,0 +1,30 @@
+// What one CLI run found, handed to the formatters.
+import type { Finding } from '../core/types.ts';
+
+export interface FileReport {
+  /** Absolute path. */
+  path: string;
+  /** Path as shown to the user (relative to the working folder). */
+  display: string;
+  /** Path relative to the repository root, `/`-separated (SARIF and GitHub want this). */
+  repoPath: string;
+  findings: Finding[];
+  suppressed: Finding[];
+  fixed: number;
+}
+
+export interface ProblemReport {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface RunReport {
+  files: FileReport[];
+  /** Policy, read and internal errors: reported, never swallowed. */
+  problems: ProblemReport[];
+  /** file:// URI of the repository root. */
+  rootUri: string;
+  version: string;
+}
