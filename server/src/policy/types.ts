@@ -1,0 +1,97 @@
+// Data types of the policy layer: what parsing one `.plimsoll.yaml` yields, before merging.
+import type {
+  DeniedImage,
+  ImageMatcher,
+  PinningPolicy,
+  PolicySource,
+  RuleSetting,
+  SecretPolicy,
+  SizeBudgets,
+  Waiver,
+} from '../core/policy.ts';
+
+/** Why a policy error was raised; stable, so tests and quick-fixes need not read prose. */
+export type PolicyErrorCode =
+  | 'yaml-syntax'
+  | 'unknown-key'
+  | 'duplicate-key'
+  | 'type'
+  | 'enum'
+  | 'required'
+  | 'image'
+  | 'tag'
+  | 'registry'
+  | 'regex'
+  | 'semver'
+  | 'size'
+  | 'date'
+  | 'rule-id'
+  | 'unknown-rule'
+  | 'duplicate-id'
+  | 'unsupported'
+  | 'extends-missing'
+  | 'extends-cycle'
+  | 'extends-depth'
+  | 'read'
+  | 'too-large'
+  | 'binary'
+  | 'encoding'
+  | 'too-deep'
+  | 'too-complex'
+  | 'too-many-errors'
+  | 'internal';
+
+/**
+ * A mistake in a policy file. Lines and columns are 1-based (as editors show them, columns in
+ * UTF-16 code units); the end is exclusive: the position just after the last character.
+ */
+export interface PolicyError {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  message: string;
+  severity: 'error' | 'warning';
+  code?: PolicyErrorCode;
+}
+
+/** A 1-based span in a policy file; the end is exclusive. */
+export interface SourceSpan {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** One `extends` entry as written, kept with its position so the loader can report on it. */
+export interface PolicyReference {
+  /** As written: relative to the folder of the file that holds it, or absolute. */
+  path: string;
+  span: SourceSpan;
+}
+
+/**
+ * What one policy file sets. An absent field is inherited from the policies it extends (or the
+ * default). A complete `Policy` is also a valid overlay.
+ */
+export interface PolicyOverlay {
+  allowedImages?: ImageMatcher[];
+  deniedImages?: DeniedImage[];
+  trustedRegistries?: string[];
+  pinning?: Partial<PinningPolicy>;
+  sizes?: SizeBudgets;
+  secrets?: Partial<SecretPolicy>;
+  rules?: Record<string, RuleSetting>;
+  waivers?: Waiver[];
+  allowInlineSuppression?: boolean;
+  files?: string[];
+  sources?: Record<string, PolicySource>;
+}
+
+/** One parsed `.plimsoll.yaml`, not yet merged with what it extends. */
+export interface PolicyDocument {
+  file: string;
+  extends: PolicyReference[];
+  policy: PolicyOverlay;
+}
