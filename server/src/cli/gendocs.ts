@@ -32,8 +32,8 @@ for (const f of readdirSync(docsDir)) {
 const readmePath = join(root, 'README.md');
 if (existsSync(readmePath)) {
   const readme = readFileSync(readmePath, 'utf8');
-  const re = /(<!-- rules:start -->\n)[\s\S]*?(\n<!-- rules:end -->)/;
-  if (re.test(readme)) put(readmePath, readme.replace(re, `$1${renderRuleTable(allRules)}$2`));
+  const re = /(<!-- rules:start -->\n)[\s\S]*?(<!-- rules:end -->)/;
+  if (re.test(readme)) put(readmePath, readme.replace(re, `$1${renderRuleTable(allRules)}\n$2`));
 }
 if (stale.length > 0) {
   console.error(`Rule docs are out of date (run npm run docs):\n  ${stale.join('\n  ')}`);

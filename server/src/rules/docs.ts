@@ -15,8 +15,8 @@ export function renderRuleDoc(rule: Rule): string {
   const lines = [
     `# ${rule.id} ${rule.name}`,
     '',
-    `Category: \`${rule.category}\` · Default severity: \`${rule.severity}\` · Status: \`${rule.status}\``,
-    ...(rule.hadolint?.length ? [`· Also silenced by \`# hadolint ignore=${rule.hadolint.join(',')}\``] : []),
+    `Category: \`${rule.category}\` · Default severity: \`${rule.severity}\` · Status: \`${rule.status}\`` +
+      (rule.hadolint?.length ? ` · hadolint: ${rule.hadolint.map((c) => `\`${c}\``).join(', ')}` : ''),
     '',
     '## What it does',
     '',
