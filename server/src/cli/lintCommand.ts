@@ -80,6 +80,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
     const input: LintInput = {
       text,
       file: relative(pol.root, path).split(sep).join('/'),
+      absolutePath: path.split(sep).join('/'),
       policy: pol.policy,
       buildArgs: args.buildArgs,
       today,

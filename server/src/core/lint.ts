@@ -15,6 +15,8 @@ export interface LintInput {
   text: string;
   /** Path relative to the policy root, for waivers; also shown in messages. */
   file?: string;
+  /** Absolute path, for waivers inherited from a policy in another folder. */
+  absolutePath?: string;
   policy?: Policy;
   facts?: RegistryFacts;
   buildContext?: BuildContextFacts;
@@ -57,6 +59,7 @@ export function lint(input: LintInput): LintResult {
       facts: input.facts,
       buildContext: input.buildContext,
       file,
+      absolutePath: input.absolutePath,
       today,
       pragmas,
       findings: visible,
@@ -75,7 +78,7 @@ export function lint(input: LintInput): LintResult {
   const findings: Finding[] = [];
   const suppressed: Finding[] = [];
   for (const f of raw) {
-    const hidden = suppressionOf(f, policy, pragmas, file, today);
+    const hidden = suppressionOf(f, policy, pragmas, file, input.absolutePath, today);
     if (hidden) suppressed.push({ ...f, suppressed: hidden });
     else findings.push(f);
   }
@@ -103,7 +106,14 @@ function toFinding(rule: Rule, severity: Severity, r: Report, seen: Map<string, 
   return finding;
 }
 
-function suppressionOf(f: Finding, policy: Policy, pragmas: ReturnType<typeof findPragmas>, file: string, today: string): Finding['suppressed'] {
+function suppressionOf(
+  f: Finding,
+  policy: Policy,
+  pragmas: ReturnType<typeof findPragmas>,
+  file: string,
+  absolutePath: string | undefined,
+  today: string,
+): Finding['suppressed'] {
   // Findings about suppression itself cannot be suppressed the same way.
   if (f.category === 'policy' && (f.ruleId === 'PL901' || f.ruleId === 'PL902')) return undefined;
   if (policy.allowInlineSuppression) {
@@ -111,7 +121,7 @@ function suppressionOf(f: Finding, policy: Policy, pragmas: ReturnType<typeof fi
     const p = pragmas.find((x) => x.ruleIds.has(f.ruleId) && line >= x.fromLine && line <= x.toLine);
     if (p) return { by: 'inline', reason: p.reason || `${p.source} ignore pragma` };
   }
-  const subject = { ruleId: f.ruleId, file, ...(f.stage !== undefined ? { stage: f.stage } : {}), ...(f.image !== undefined ? { image: f.image } : {}) };
+  const subject = { ruleId: f.ruleId, file, ...(absolutePath !== undefined ? { absolutePath } : {}), ...(f.stage !== undefined ? { stage: f.stage } : {}), ...(f.image !== undefined ? { image: f.image } : {}) };
   const w = policy.waivers.find((x) => !waiverExpired(x, today) && waiverMatches(x, subject));
   if (w) return { by: 'waiver', reason: w.reason };
   return undefined;

@@ -60,6 +60,7 @@ export interface RuleContext {
   readonly buildContext: BuildContextFacts | undefined;
   /** The Dockerfile path as the policy sees it (relative to the policy root); `Dockerfile` when unknown. */
   readonly file: string;
+  readonly absolutePath: string | undefined;
   /** `YYYY-MM-DD`, injected so that results do not depend on the clock. */
   readonly today: string;
   /** Pragmas found in the file (hadolint codes already mapped). */

@@ -56,17 +56,27 @@ export function findPragmas(model: DockerfileModel, hadolintMap: Map<string, str
 
 export interface WaiverSubject {
   ruleId: string;
+  /** Path relative to the nearest policy's folder. */
   file: string;
+  /** Absolute `/`-separated path, so that an inherited waiver matches paths relative to its own folder. */
+  absolutePath?: string;
   stage?: string;
   image?: string;
 }
 
 export function waiverMatches(w: Waiver, s: WaiverSubject): boolean {
   if (!w.rules.includes(s.ruleId) && !w.rules.includes('*')) return false;
-  if (w.file !== undefined && !globMatch(w.file, s.file)) return false;
+  if (w.file !== undefined && !globMatch(w.file, waiverPath(w, s))) return false;
   if (w.stage !== undefined && w.stage.toLowerCase() !== (s.stage ?? '').toLowerCase()) return false;
   if (w.image !== undefined && (s.image === undefined || !globMatch(w.image, s.image))) return false;
   return true;
+}
+
+function waiverPath(w: Waiver, s: WaiverSubject): string {
+  if (w.baseDir === undefined || s.absolutePath === undefined) return s.file;
+  const base = `${w.baseDir.replace(/\\/g, '/').replace(/\/$/, '')}/`;
+  const abs = s.absolutePath.replace(/\\/g, '/');
+  return abs.startsWith(base) ? abs.slice(base.length) : s.file;
 }
 
 /** A waiver is in force through its `expires` day. */

@@ -20,7 +20,7 @@ export const expiredWaiver: Rule = {
     ctx.policy.waivers.forEach((w, i) => {
       if (!waiverExpired(w, ctx.today)) return;
       const hit = ctx.findings.find((f) =>
-        waiverMatches(w, { ruleId: f.ruleId, file: ctx.file, ...(f.stage !== undefined ? { stage: f.stage } : {}), ...(f.image !== undefined ? { image: f.image } : {}) }),
+        waiverMatches(w, { ruleId: f.ruleId, file: ctx.file, ...(ctx.absolutePath !== undefined ? { absolutePath: ctx.absolutePath } : {}), ...(f.stage !== undefined ? { stage: f.stage } : {}), ...(f.image !== undefined ? { image: f.image } : {}) }),
       );
       if (!hit) return;
       const where = w.source ? ` (${w.source.file}:${w.source.line})` : '';
