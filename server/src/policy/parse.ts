@@ -38,7 +38,7 @@ import {
   type KeyContext,
 } from './keys.ts';
 import { parseSize } from './sizes.ts';
-import { didYouMean } from './suggest.ts';
+import { closest } from './suggest.ts';
 import type {
   PolicyDocument,
   PolicyError,
@@ -94,10 +94,10 @@ export function parsePolicyText(
   if (text.includes('\0')) return whole('binary', 'The policy file is binary (it contains NUL bytes), not YAML text.');
   const tooDeep = findExcessiveNesting(text);
   if (tooDeep !== undefined) {
-    const lc = new LineCounter();
-    for (let i = text.indexOf('\n'); i >= 0 && i < tooDeep; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
-    const pos = lc.linePos(tooDeep);
-    return whole('too-deep', `The policy file nests more than ${MAX_NESTING} levels deep.`, pos.line, pos.col);
+    const before = text.slice(0, tooDeep);
+    const line = before.split('\n').length;
+    const column = tooDeep - before.lastIndexOf('\n');
+    return whole('too-deep', `The policy file nests more than ${MAX_NESTING} levels deep.`, line, column);
   }
   const walker = new Walker(text, file, knownRuleIds);
   try {
@@ -239,7 +239,8 @@ class Walker {
     return this.span(start, end);
   }
 
-  report(at: YNode | SourceSpan | null, severity: 'error' | 'warning', code: PolicyErrorCode, message: string): void {
+  /** With a `suggestion`, the message says "Did you mean" and the error carries it for quick-fixes. */
+  report(at: YNode | SourceSpan | null, severity: 'error' | 'warning', code: PolicyErrorCode, message: string, suggestion?: string): void {
     const span = at === null ? { line: 1, column: 1, endLine: 1, endColumn: 1 } : 'line' in at ? at : this.nodeSpan(at);
     if (severity === 'error') this.errorCount++;
     this.reported++;
@@ -249,7 +250,12 @@ class Walker {
       }
       return;
     }
-    this.errors.push({ file: this.file, ...span, message, severity, code });
+    const error: PolicyError = { file: this.file, ...span, message, severity, code };
+    if (suggestion !== undefined) {
+      error.message += ` Did you mean "${suggestion}"?`;
+      error.suggestion = suggestion;
+    }
+    this.errors.push(error);
   }
 
   private reportRange(pos: [number, number], severity: 'error' | 'warning', code: PolicyErrorCode, message: string): void {
@@ -295,7 +301,7 @@ class Walker {
     return this.entries(map, path, (name, key) => {
       if (known.includes(name)) return true;
       const where = path ? ` in ${path}` : '';
-      this.report(key, 'warning', 'unknown-key', `Unknown key "${name}"${where}; it is ignored.${didYouMean(name, known)}`);
+      this.report(key, 'warning', 'unknown-key', `Unknown key "${name}"${where}; it is ignored.`, closest(name, known));
       return false;
     });
   }
@@ -392,7 +398,7 @@ class Walker {
     const t = isScalar(f.value) && f.value.type === 'PLAIN' && f.value.source !== undefined ? f.value.source : this.textOf(f.value);
     if (t !== undefined && (values as readonly string[]).includes(t)) return t as T;
     const got = t !== undefined ? `"${t}"` : describe(f.value);
-    this.report(this.at(f), 'error', 'enum', `${f.path} must be one of ${values.join(', ')}, not ${got}.${t !== undefined ? didYouMean(t, values) : ''}`);
+    this.report(this.at(f), 'error', 'enum', `${f.path} must be one of ${values.join(', ')}, not ${got}.`, t !== undefined ? closest(t, values) : undefined);
     return undefined;
   }
 
@@ -638,7 +644,7 @@ class Walker {
 
   private warnUnknownRule(id: string, at: YNode): void {
     if (this.knownRuleIds && !this.knownRuleIds.has(id)) {
-      this.report(at, 'warning', 'unknown-rule', `Unknown rule ${id}.${didYouMean(id, this.knownRuleIds)}`);
+      this.report(at, 'warning', 'unknown-rule', `Unknown rule ${id}.`, closest(id, this.knownRuleIds));
     }
   }
 

@@ -54,6 +54,8 @@ export interface PolicyError {
   message: string;
   severity: 'error' | 'warning';
   code?: PolicyErrorCode;
+  /** Likely intended text for the range (a misspelt key or value), for a quick-fix. */
+  suggestion?: string;
 }
 
 /** A 1-based span in a policy file; the end is exclusive. */

@@ -1,0 +1,119 @@
+// schema/plimsoll.schema.json (what editors validate and complete) and the parser must agree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { PIN_LEVELS, PIN_SCOPES, policyKeyPaths, RULE_LEVELS, TAG_PRECISIONS } from '../../server/src/policy/keys.ts';
+import { parseSize, SIZE_RE } from '../../server/src/policy/sizes.ts';
+import { brief, parse } from './helpers.ts';
+
+interface Schema {
+  $ref?: string;
+  description?: string;
+  properties?: Record<string, Schema>;
+  patternProperties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  allOf?: Schema[];
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  enum?: unknown[];
+  examples?: unknown[];
+  pattern?: string;
+  definitions?: Record<string, Schema>;
+}
+
+const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schema', 'plimsoll.schema.json'), 'utf8')) as Schema;
+
+function deref(node: Schema): Schema {
+  if (!node.$ref) return node;
+  const name = /^#\/definitions\/(.+)$/.exec(node.$ref)?.[1];
+  const target = name ? schema.definitions?.[name] : undefined;
+  assert.ok(target, `unresolved $ref ${node.$ref}`);
+  return deref(target);
+}
+
+interface Visit {
+  path: string;
+  node: Schema;
+  /** Declared under `properties` (a key users type), rather than an item or a pattern. */
+  named: boolean;
+}
+
+/** Every schema node with its document path: `images.allow[].tags`, `rules.*.severity`. */
+function walk(node: Schema, path: string, named: boolean, out: Visit[]): Visit[] {
+  out.push({ path, node, named });
+  const n = deref(node);
+  if (n !== node) out.push({ path, node: n, named: false });
+  for (const sub of [...(n.allOf ?? []), ...(n.oneOf ?? []), ...(n.anyOf ?? [])]) walk(sub, path, false, out);
+  for (const [k, v] of Object.entries(n.properties ?? {})) walk(v, path ? `${path}.${k}` : k, true, out);
+  for (const v of Object.values(n.patternProperties ?? {})) walk(v, `${path}.*`, false, out);
+  if (typeof n.additionalProperties === 'object') walk(n.additionalProperties, `${path}.*`, false, out);
+  if (n.items) walk(n.items, `${path}[]`, false, out);
+  return out;
+}
+
+const visits = walk(schema, '', false, []);
+
+test('the schema declares exactly the keys the parser knows', () => {
+  const schemaKeys = [...new Set(visits.filter((v) => v.named).map((v) => v.path))].sort();
+  assert.deepEqual(schemaKeys, policyKeyPaths());
+});
+
+test('every key in the schema has a description', () => {
+  for (const v of visits.filter((x) => x.named)) {
+    assert.ok(v.node.description ?? deref(v.node).description, `${v.path} has no description`);
+  }
+});
+
+test('enums agree', () => {
+  const enumAt = (path: string): unknown[] | undefined => {
+    const found = visits.filter((v) => v.path === path).map((v) => deref(v.node).enum).find((e) => e !== undefined);
+    return found;
+  };
+  assert.deepEqual(enumAt('pinning.level'), [...PIN_LEVELS]);
+  assert.deepEqual(enumAt('pinning.scope'), [...PIN_SCOPES]);
+  assert.deepEqual(enumAt('pinning.precision'), [...TAG_PRECISIONS]);
+  assert.deepEqual(enumAt('pinning.stages.*'), [...PIN_LEVELS]);
+  assert.deepEqual(enumAt('rules.*'), [...RULE_LEVELS]);
+  assert.deepEqual(enumAt('rules.*.severity'), [...RULE_LEVELS]);
+});
+
+test('the size pattern is the parser’s', () => {
+  const patterns = visits.map((v) => deref(v.node).pattern).filter((p): p is string => p !== undefined && p.includes('kKmMgGtT'));
+  assert.ok(patterns.length > 0);
+  for (const p of patterns) assert.equal(p, SIZE_RE.source);
+  for (const s of ['300MB', '1.5GiB', 'x', '1 2']) assert.equal(new RegExp(p0(patterns)).test(s), parseSize(s) !== undefined, s);
+});
+const p0 = (ps: string[]): string => ps[0]!;
+
+/** A document holding `value` at `path` (`waivers[].file` -> `{ waivers: [{ file: value }] }`). */
+function docAt(path: string, value: unknown): unknown {
+  const parts = path.split(/\.|(?=\[\])/).filter(Boolean);
+  let v = value;
+  for (const part of parts.reverse()) v = part === '[]' ? [v] : { [part === '*' ? pathKey(parts) : part]: v };
+  return v;
+}
+// `rules.*` needs a rule id; `pinning.stages.*` any stage name.
+const pathKey = (parts: string[]): string => (parts.includes('rules') ? 'PL101' : 'builder');
+
+test('every example in the schema is valid for the parser', () => {
+  let checked = 0;
+  for (const v of visits) {
+    for (const example of v.node.examples ?? []) {
+      const text = stringify(v.path === '' ? example : docAt(v.path, example));
+      // A lone field of a list entry misses its siblings; anything else is a disagreement.
+      const errors = parse(text).errors.filter((e) => e.code !== 'required');
+      assert.deepEqual(errors.map(brief), [], `${v.path || '(document)'} example:\n${text}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 30, `only ${checked} examples`);
+});
+
+test('the whole-document example parses with no errors at all', () => {
+  const [example] = schema.examples ?? [];
+  assert.ok(example);
+  assert.deepEqual(parse(stringify(example)).errors, []);
+});
