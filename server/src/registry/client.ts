@@ -104,10 +104,14 @@ const ENGINE_FALLBACK = new Set<RegistryErrorCode>(['NOT_FOUND', 'UNAUTHORIZED',
 /** Codes after which a stale cached answer beats no answer. */
 const STALE_OK = new Set<RegistryErrorCode>(['NETWORK', 'TIMEOUT', 'RATE_LIMITED', 'REGISTRY_ERROR']);
 
-/** What one lookup used: whether it went to the network, and the oldest cache entry it relied on. */
+/**
+ * What one lookup used: whether it went to the network, and the oldest cache entry it relied on.
+ * For a tag, the age is that of the tag-to-digest answer; digest-addressed content never goes stale.
+ */
 interface Trace {
   network: boolean;
   oldest: number;
+  contentAges: boolean;
 }
 
 interface Fetched<T> {
@@ -172,9 +176,9 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   const notCached = (what: string): RegistryError =>
     new RegistryError('NOT_CACHED', `offline: ${what} is not in the cache${cache.directory !== undefined ? ` (${cache.directory})` : ' (no cache directory)'}`);
 
-  const use = <T>(trace: Trace, f: Fetched<T>): T => {
+  const use = <T>(trace: Trace, f: Fetched<T>, kind: 'tag' | 'content' = 'content'): T => {
     if (f.fromNetwork) trace.network = true;
-    else trace.oldest = Math.min(trace.oldest, f.fetchedAt);
+    else if (kind === 'tag' || trace.contentAges) trace.oldest = Math.min(trace.oldest, f.fetchedAt);
     return f.value;
   };
 
@@ -256,15 +260,15 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   };
 
   const fromRegistry = async (ref: ImageReference, opts: ImageFactsOptions): Promise<ImageFacts> => {
-    const trace: Trace = { network: false, oldest: Infinity };
+    const trace: Trace = { network: false, oldest: Infinity, contentAges: ref.digest !== undefined };
     const facts: ImageFacts = { reference: formatReference(ref), manifests: [], attestations: [], fetchedAt: '', fromCache: false };
     const errors: RegistryError[] = [];
     try {
-      const digest = ref.digest ?? use(trace, await resolveTag(ref, opts.signal));
+      const digest = ref.digest ?? use(trace, await resolveTag(ref, opts.signal), 'tag');
       facts.digest = digest;
       if (ref.digest !== undefined && ref.tag !== undefined && !offline) {
         try {
-          facts.tagDigest = use(trace, await resolveTag(ref, opts.signal));
+          facts.tagDigest = use(trace, await resolveTag(ref, opts.signal), 'tag');
         } catch (e) {
           log('debug', `${facts.reference}: could not check where the tag points now: ${asRegistryError(e).message}`);
         }

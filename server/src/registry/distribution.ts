@@ -209,7 +209,7 @@ export class Distribution {
     const tags: string[] = [];
     let url: string | undefined = first.toString();
     for (let page = 0; url !== undefined; page++) {
-      if (page >= this.limits.maxTagPages) return { tags, truncated: true };
+      if (page >= this.limits.maxTagPages) return { tags: [...new Set(tags)], truncated: true };
       const res: HttpResponse = await this.call(registry, repository, {
         method: 'GET',
         target: url,
@@ -234,6 +234,7 @@ export class Distribution {
       }
       url = next.toString();
     }
-    return { tags, truncated: false };
+    // Some registries repeat entries across pages; a tag is a tag once.
+    return { tags: [...new Set(tags)], truncated: false };
   }
 }

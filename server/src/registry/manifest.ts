@@ -104,7 +104,7 @@ export function parseManifest(bytes: Uint8Array, headerType: string | undefined,
   const mediaType =
     declared ?? (header !== undefined && (INDEX_TYPES.has(header) || MANIFEST_TYPES.has(header)) ? header : undefined) ??
     (Array.isArray(doc['manifests']) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
-  if (doc['schemaVersion'] === 1 || mediaType.includes('manifest.v1')) {
+  if (doc['schemaVersion'] === 1 || mediaType.startsWith('application/vnd.docker.distribution.manifest.v1')) {
     throw new RegistryError('UNSUPPORTED', `${what}: Docker schema 1 manifests are not supported (deprecated); re-push the image`);
   }
   const annotations = strings(doc['annotations']);
