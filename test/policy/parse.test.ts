@@ -72,6 +72,14 @@ describe('the full example', () => {
     }
   });
 
+  test('CRLF line endings read the same, with the same positions', () => {
+    const lf = parse(FULL_EXAMPLE);
+    const crlf = parse(FULL_EXAMPLE.replace(/\n/g, '\r\n'));
+    assert.deepEqual(crlf, lf);
+    const bad = 'pinning:\r\n  level: digset\r\n';
+    assert.deepEqual(parse(bad).errors.map(brief), ['error enum 2:10']);
+  });
+
   test('every prefix of the example parses without throwing, with positions inside the text', () => {
     const lines = FULL_EXAMPLE.split('\n').length;
     for (let n = 0; n <= FULL_EXAMPLE.length; n++) {

@@ -433,8 +433,11 @@ class Walker {
   // ---- sections ----
 
   private parseExtends(f: Field): void {
-    const items: YNode[] = isSeq(f.value) ? (this.list(f, '[../org/.plimsoll.yaml]') ?? []) : f.value && !isNull(f.value) ? [f.value] : [];
-    if (isNull(f.value)) this.report(f.key, 'warning', 'type', 'extends is empty; it is ignored.');
+    if (f.value === null || isNull(f.value)) {
+      this.report(f.key, 'warning', 'type', 'extends is empty; it is ignored.');
+      return;
+    }
+    const items = isSeq(f.value) ? (this.list(f, '[../org/.plimsoll.yaml]') ?? []) : [f.value];
     for (const item of items) {
       const t = this.textOf(item);
       if (t === undefined || t.trim() === '') {
