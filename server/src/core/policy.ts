@@ -38,6 +38,31 @@ export interface PinningPolicy {
   precision: TagPrecision;
   /** Per-stage overrides by stage name. */
   stages: Record<string, PinLevel>;
+  /**
+   * Pin to the platform manifest's digest (not the index digest) when `--platform` names one constant
+   * platform. Default false: the index digest, which stays right for every platform.
+   */
+  platformDigests?: boolean;
+  /** How far the newest-allowed-tag suggestion may move: within the minor (`patch`) or the major (`minor`). Default `patch`. */
+  bump?: 'patch' | 'minor';
+}
+
+/** Maps an unapproved image to the approved one that replaces it (`node` -> `registry.acme.internal/golden/node`). */
+export interface Replacement {
+  /** Glob over the normalised `registry/repository` of the unapproved image. */
+  from: string;
+  /** The approved repository (optionally with a tag) to move to. */
+  to: string;
+  source?: PolicySource;
+}
+
+/** Which image a Dockerfile is built into, so layers of the built image can be mapped back to instructions. */
+export interface BuildMapping {
+  /** Glob over the Dockerfile path relative to the policy's folder. */
+  dockerfile: string;
+  /** The built image reference (`registry.acme.internal/team/app:main`). */
+  image: string;
+  source?: PolicySource;
 }
 
 export interface SizeBudgets {
@@ -93,6 +118,10 @@ export interface Policy {
   /** Absent: no allowlist, every base image is approved unless denied. */
   allowedImages?: ImageMatcher[];
   deniedImages: DeniedImage[];
+  /** Unapproved image -> approved replacement, for the replacement quick-fix. */
+  replacements?: Replacement[];
+  /** Dockerfile -> built image, for layer provenance and layer budgets. */
+  builds?: BuildMapping[];
   /** Globs over registry hosts (`docker.io`, `*.acme.internal`). Absent: every registry is trusted. */
   trustedRegistries?: string[];
   pinning: PinningPolicy;

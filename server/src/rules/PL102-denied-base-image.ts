@@ -1,7 +1,8 @@
 import type { Rule } from '../core/rule.ts';
 import type { Fix } from '../core/types.ts';
-import { imageUses, judgeImage, referenceEdit } from '../core/images.ts';
-import { familiarName, normalisedName, parseImageRef } from '../core/imageRef.ts';
+import { imageUses, judgeImage } from '../core/images.ts';
+import { familiarName, normalisedName } from '../core/imageRef.ts';
+import { replacementFix } from '../core/replace.ts';
 
 export const deniedBaseImage: Rule = {
   id: 'PL102',
@@ -16,18 +17,15 @@ export const deniedBaseImage: Rule = {
     bad: 'FROM ubuntu:16.04\n',
     good: 'FROM ubuntu:24.04\n',
     options: '`images.deny` with `reason` and optional `replacement`.',
-    fix: 'Replaces the reference with the policy\'s `replacement` (in the ARG default when the image comes from one). Unsafe: a different base image can change what the build produces.',
+    fix: 'Replaces the reference with the policy\'s `replacement` (in the ARG default when the image comes from one). A replacement without a tag is resolved from the registry: the same tag when it exists and is allowed, else the newest allowed tag of the same variant and major; with the digest when known. Unsafe: a different base image can change what the build produces.',
   },
   check(ctx) {
     for (const use of imageUses(ctx.model.images)) {
       const v = judgeImage(use.ref, ctx.policy);
       if (v.kind !== 'denied') continue;
-      const fixes: Fix[] = [];
+      const fix = replacementFix(use, ctx.policy, ctx.facts);
+      const fixes: Fix[] = fix ? [fix] : [];
       const replacement = v.rule.replacement;
-      if (replacement && parseImageRef(replacement)) {
-        const edit = referenceEdit(use, replacement);
-        if (edit) fixes.push({ title: `Replace with ${replacement}`, applicability: 'unsafe', changes: [{ edits: [edit] }] });
-      }
       const suggestion = replacement ? ` Use ${replacement} instead.` : '';
       ctx.report({
         range: use.range,

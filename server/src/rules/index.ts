@@ -7,6 +7,11 @@ import { untaggedImage } from './PL301-untagged-image.ts';
 import { latestTag } from './PL302-latest-tag.ts';
 import { floatingTag } from './PL303-floating-tag.ts';
 import { missingDigest } from './PL304-missing-digest.ts';
+import { staleDigest } from './PL305-stale-digest.ts';
+import { vanishedDigest } from './PL306-vanished-digest.ts';
+import { newerPatchAvailable } from './PL307-newer-patch-available.ts';
+import { baseImageTooLarge } from './PL510-base-image-too-large.ts';
+import { baseLayerTooLarge } from './PL511-base-layer-too-large.ts';
 import { secretRules } from './secretRules.ts';
 import { sizeRules } from './sizeRules.ts';
 import { expiredWaiver } from './PL901-expired-waiver.ts';
@@ -21,8 +26,13 @@ export const allRules: readonly Rule[] = [
   latestTag,
   floatingTag,
   missingDigest,
+  staleDigest,
+  vanishedDigest,
+  newerPatchAvailable,
   ...secretRules,
   ...sizeRules,
+  baseImageTooLarge,
+  baseLayerTooLarge,
   expiredWaiver,
   inlineSuppressionForbidden,
   unresolvedImage,
