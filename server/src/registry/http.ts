@@ -144,11 +144,9 @@ export class HttpClient {
     private readonly now: () => number = Date.now,
   ) {
     this.settings = { ...DEFAULT_HTTP_SETTINGS, ...settings };
-    this.dispatcher = new Agent({
-      connect: { timeout: this.settings.timeoutMs },
-      headersTimeout: this.settings.timeoutMs,
-      bodyTimeout: this.settings.timeoutMs,
-    });
+    // undici's own timers are a backstop only; the AbortSignal deadline is the one that counts.
+    const backstop = this.settings.timeoutMs + 5_000;
+    this.dispatcher = new Agent({ connect: { timeout: backstop }, headersTimeout: backstop, bodyTimeout: backstop });
     this.limiter = new KeyedSemaphore(this.settings.concurrencyPerHost);
   }
 
@@ -267,7 +265,8 @@ export class HttpClient {
       }
     } catch (e) {
       if (e instanceof RegistryError) throw e;
-      if (deadline.aborted) {
+      const code = (e as { code?: unknown }).code;
+      if (deadline.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
         throw new RegistryError('TIMEOUT', `${req.what}: no complete answer from ${url.host} within ${this.settings.timeoutMs} ms`, { cause: e });
       }
       if (req.signal?.aborted === true) throw new RegistryError('ABORTED', `${req.what}: cancelled`, { cause: e });

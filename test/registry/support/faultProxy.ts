@@ -82,7 +82,17 @@ async function streamFiller(res: ServerResponse, record: ProxyRecord, total: num
   while (record.sent < total && !res.destroyed) {
     const piece = chunk.subarray(0, Math.min(chunk.length, total - record.sent));
     record.sent += piece.length;
-    if (!res.write(piece)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+    if (!res.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
+    }
   }
   if (!res.destroyed) res.end();
 }
