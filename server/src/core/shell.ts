@@ -1,0 +1,534 @@
+// A small POSIX-shell splitter for RUN instructions: simple commands with their words, split on `&&`, `||`,
+// `;`, `|`, `&`, newlines and subshell parentheses, with quotes, `$(...)`, `${...}`, backticks and heredocs
+// kept inside their word. No expansion and no grammar beyond that: rules ask "is there an `apt-get install`
+// here, and where", which this answers without a shell parser.
+import type { DockerfileModel, HeredocModel, Instr } from './model.ts';
+import type { Range } from './types.ts';
+
+export interface ShellWord {
+  /** The word with quotes and backslash escapes removed; `$VAR`, `$(...)` and globs stay as written. */
+  value: string;
+  /** Part of the word was quoted or escaped (so a glob or `#` in it is literal). */
+  quoted: boolean;
+  /** Offsets of the word as written, quotes included: indices into the text given to splitShell. */
+  start: number;
+  end: number;
+}
+
+export interface ShellRedirect {
+  /** `>`, `>>`, `<`, `<<`, `<<-`, `<<<`, `>&`, `&>`, ... with any leading fd (`2>&1` is `2>&` + `1`). */
+  op: string;
+  target: ShellWord | undefined;
+  start: number;
+}
+
+/** The operator that ends a command: what connects it to the next one. */
+export type ShellOperator = '&&' | '||' | ';' | '|' | '&' | '\n' | '(' | ')' | '';
+
+export interface ShellCommand {
+  /** Leading `NAME=value` words. */
+  assignments: ShellWord[];
+  /** The command and its arguments; reserved words that open a compound command (`if`, `then`, `do`, `{`, `!`) are dropped. */
+  words: ShellWord[];
+  redirects: ShellRedirect[];
+  /** The operator before this command (`''` for the first). */
+  after: ShellOperator;
+  start: number;
+  end: number;
+}
+
+export interface ShellScript {
+  commands: ShellCommand[];
+  /** Just after the last token that is not a comment or blank: where text can be appended to the script. */
+  end: number;
+  /** The operator the script ends with (`&&` of an unfinished line, `;`, `&`), or `''`. */
+  trailingOperator: ShellOperator;
+}
+
+// Reserved words that can only start a command; the command proper follows them.
+const OPENERS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
+const CLOSERS = new Set(['fi', 'done', 'esac', '}']);
+const BLANK = new Set([' ', '\t', '\r']);
+const META = new Set([' ', '\t', '\r', '\n', ';', '&', '|', '(', ')', '<', '>']);
+
+/** Splits shell text into simple commands. Offsets in the result index `text`. */
+export function splitShell(text: string): ShellScript {
+  const commands: ShellCommand[] = [];
+  const heredocs: Array<{ delimiter: string; stripTabs: boolean }> = [];
+  let cur = newCommand('', 0);
+  let end = 0;
+  let trailing: ShellOperator = '';
+  let i = 0;
+
+  const finish = (op: ShellOperator, at: number) => {
+    if (cur.words.length > 0 || cur.assignments.length > 0 || cur.redirects.length > 0) commands.push(cur);
+    cur = newCommand(op, at);
+  };
+
+  while (i < text.length) {
+    const c = text[i]!;
+    if (BLANK.has(c)) {
+      i++;
+      continue;
+    }
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+      continue;
+    }
+    if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') {
+      i += 3;
+      continue;
+    }
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '\n') {
+      i++;
+      // After `&&`, `|` or `;` a newline only continues the list; the operator stays what joins the commands.
+      if (cur.words.length > 0 || cur.assignments.length > 0 || cur.redirects.length > 0) finish('\n', i);
+      i = skipHeredocBodies(text, i, heredocs);
+      continue;
+    }
+    if (c === '<' || c === '>' || (c === '&' && text[i + 1] === '>')) {
+      i = readRedirect(text, i, '', cur, heredocs);
+      end = i;
+      trailing = '';
+      continue;
+    }
+    const op = operatorAt(text, i);
+    if (op) {
+      i += op.length;
+      end = i;
+      trailing = op.op;
+      finish(op.op, i);
+      continue;
+    }
+    const w = readWord(text, i);
+    i = w.end;
+    end = i;
+    trailing = '';
+    if (!w.quoted && /^\d+$/.test(w.value) && (text[i] === '<' || text[i] === '>')) {
+      i = readRedirect(text, i, w.value, cur, heredocs, w.start);
+      end = i;
+      continue;
+    }
+    if (cur.words.length === 0 && cur.assignments.length === 0) cur.start = w.start;
+    cur.end = w.end;
+    if (cur.words.length === 0 && !w.quoted && OPENERS.has(w.value)) {
+      cur.start = i;
+      continue;
+    }
+    if (cur.words.length === 0 && !w.quoted && CLOSERS.has(w.value) && cur.assignments.length === 0) {
+      cur.start = i;
+      continue;
+    }
+    if (cur.words.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/.test(text.slice(w.start, w.end))) cur.assignments.push(w);
+    else cur.words.push(w);
+  }
+  finish('', text.length);
+  return { commands, end, trailingOperator: trailing };
+}
+
+function newCommand(after: ShellOperator, at: number): ShellCommand {
+  return { assignments: [], words: [], redirects: [], after, start: at, end: at };
+}
+
+function operatorAt(text: string, i: number): { op: ShellOperator; length: number } | undefined {
+  const two = text.slice(i, i + 2);
+  if (two === '&&' || two === '||') return { op: two, length: 2 };
+  // `;;` and `;&` end case arms, `|&` pipes stderr too: for splitting they are `;` and `|`.
+  if (two === ';;' || two === ';&') return { op: ';', length: 2 };
+  if (two === '|&') return { op: '|', length: 2 };
+  const c = text[i]!;
+  if (c === ';' || c === '|' || c === '&' || c === '(' || c === ')') return { op: c, length: 1 };
+  return undefined;
+}
+
+function readRedirect(
+  text: string,
+  i: number,
+  fd: string,
+  cmd: ShellCommand,
+  heredocs: Array<{ delimiter: string; stripTabs: boolean }>,
+  start = i,
+): number {
+  const m = /^(<<<|<<-|<<|<>|<&|>>|>&|>\||&>>|&>|<|>)/.exec(text.slice(i, i + 3))!;
+  const op = fd + m[1]!;
+  i += m[1]!.length;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  let target: ShellWord | undefined;
+  if (i < text.length && !META.has(text[i]!)) {
+    target = readWord(text, i);
+    i = target.end;
+  }
+  if (cmd.words.length === 0 && cmd.assignments.length === 0 && cmd.redirects.length === 0) cmd.start = start;
+  cmd.end = i;
+  cmd.redirects.push({ op, target, start });
+  if ((m[1] === '<<' || m[1] === '<<-') && target) heredocs.push({ delimiter: target.value, stripTabs: m[1] === '<<-' });
+  return i;
+}
+
+function skipHeredocBodies(text: string, i: number, heredocs: Array<{ delimiter: string; stripTabs: boolean }>): number {
+  while (heredocs.length > 0) {
+    const h = heredocs.shift()!;
+    while (i < text.length) {
+      let nl = text.indexOf('\n', i);
+      if (nl < 0) nl = text.length;
+      let line = text.slice(i, nl).replace(/\r$/, '');
+      if (h.stripTabs) line = line.replace(/^\t+/, '');
+      i = Math.min(nl + 1, text.length);
+      if (line === h.delimiter) break;
+    }
+  }
+  return i;
+}
+
+/** Reads one word from `i` (which is not a blank or an operator). */
+function readWord(text: string, i: number): ShellWord {
+  const start = i;
+  let value = '';
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (META.has(c)) break;
+    if (c === '\\') {
+      if (text[i + 1] === '\n') {
+        i += 2;
+        continue;
+      }
+      if (text[i + 1] === '\r' && text[i + 2] === '\n') {
+        i += 3;
+        continue;
+      }
+      if (i + 1 < text.length) value += text[i + 1]!;
+      quoted = true;
+      i += 2;
+      continue;
+    }
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      const stop = close < 0 ? text.length : close;
+      value += text.slice(i + 1, stop);
+      quoted = true;
+      i = stop + 1;
+      continue;
+    }
+    if (c === '"') {
+      const r = readDoubleQuoted(text, i + 1);
+      value += r.value;
+      quoted = true;
+      i = r.end;
+      continue;
+    }
+    if (c === '$' && text[i + 1] === "'") {
+      const stop = skipAnsiC(text, i + 2);
+      value += text.slice(i + 2, stop - 1);
+      quoted = true;
+      i = stop;
+      continue;
+    }
+    if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
+      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}');
+      value += text.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === '`') {
+      const stop = skipBacktick(text, i + 1);
+      value += text.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    value += c;
+    i++;
+  }
+  return { value, quoted, start, end: i };
+}
+
+function readDoubleQuoted(text: string, i: number): { value: string; end: number } {
+  let value = '';
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') return { value, end: i + 1 };
+    if (c === '\\' && i + 1 < text.length) {
+      const n = text[i + 1]!;
+      if (n === '\n') i += 2;
+      else if ('$`"\\'.includes(n)) {
+        value += n;
+        i += 2;
+      } else {
+        value += c;
+        i++;
+      }
+      continue;
+    }
+    if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
+      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}');
+      value += text.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === '`') {
+      const stop = skipBacktick(text, i + 1);
+      value += text.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    value += c;
+    i++;
+  }
+  return { value, end: i };
+}
+
+function skipAnsiC(text: string, i: number): number {
+  while (i < text.length) {
+    if (text[i] === '\\') i += 2;
+    else if (text[i] === "'") return i + 1;
+    else i++;
+  }
+  return text.length;
+}
+
+function skipBacktick(text: string, i: number): number {
+  while (i < text.length) {
+    if (text[i] === '\\') i += 2;
+    else if (text[i] === '`') return i + 1;
+    else i++;
+  }
+  return text.length;
+}
+
+/** From just inside `$(` or `${` to just after the matching close, skipping quotes and nested substitutions. */
+function skipBalanced(text: string, i: number, close: ')' | '}'): number {
+  const open = close === ')' ? '(' : '{';
+  let depth = 1;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (c === "'") {
+      const q = text.indexOf("'", i + 1);
+      i = q < 0 ? text.length : q + 1;
+      continue;
+    }
+    if (c === '"') {
+      i = readDoubleQuoted(text, i + 1).end;
+      continue;
+    }
+    if (c === '`') {
+      i = skipBacktick(text, i + 1);
+      continue;
+    }
+    if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
+      i = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}');
+      continue;
+    }
+    if (c === open) depth++;
+    else if (c === close && --depth === 0) return i + 1;
+    i++;
+  }
+  return text.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// RUN instructions: the shell text as the shell sees it, mapped back to the document.
+
+export interface RunWord extends ShellWord {
+  /** `start`/`end` are document offsets here; the range is what findings point at. */
+  range: Range;
+}
+
+export interface RunCommand {
+  assignments: RunWord[];
+  words: RunWord[];
+  redirects: Array<{ op: string; target: RunWord | undefined }>;
+  after: ShellOperator;
+  range: Range;
+  origin: RunScript['origin'];
+}
+
+export interface RunScript {
+  /** `line`: the shell form after RUN; `heredoc`: a heredoc body that runs as a shell script; `exec`: `RUN [...]`. */
+  origin: 'line' | 'heredoc' | 'exec';
+  commands: RunCommand[];
+  /** Document offset just after the last token: where a shell-form RUN can be extended. */
+  end: number;
+  trailingOperator: ShellOperator;
+  heredoc?: HeredocModel;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+
+/**
+ * The scripts a RUN executes: its shell form (continuations joined with the file's escape character,
+ * comment and blank lines inside continuations dropped, as BuildKit does), the heredoc bodies that run
+ * as shell scripts, or the one command of the exec form. Other keywords give nothing.
+ */
+export function runScripts(model: DockerfileModel, instr: Instr): RunScript[] {
+  if (instr.keyword !== 'RUN') return [];
+  const line = joinedArguments(model, instr);
+  if (!line) return [];
+  const exec = execForm(model, line);
+  if (exec) return [exec];
+  const parsed = splitShell(line.text);
+  const scripts: RunScript[] = [mapScript(model, parsed, line.offsets, 'line')];
+  for (const h of instr.heredocs) {
+    if (!h.contentRange || !heredocIsScript(h, parsed.commands)) continue;
+    const base = model.index.offsetAt(h.contentRange.start);
+    const body = splitShell(h.content);
+    const offsets = Array.from({ length: h.content.length }, (_, k) => base + k);
+    scripts.push({ ...mapScript(model, body, offsets, 'heredoc'), heredoc: h });
+  }
+  return scripts;
+}
+
+/** Every simple command a RUN executes, in order. */
+export function runCommands(model: DockerfileModel, instr: Instr): RunCommand[] {
+  return runScripts(model, instr).flatMap((s) => s.commands);
+}
+
+/** Index into `words` of the program, past `sudo`, `env`, `command`, `exec`, `nice`, `time` and `nohup`; -1 when none. */
+export function programIndex(words: readonly ShellWord[]): number {
+  let i = 0;
+  while (i < words.length) {
+    const name = basename(words[i]!.value);
+    if (name === 'sudo' || name === 'env' || name === 'nice') {
+      i++;
+      const valued = name === 'sudo' ? /^-[ugCDhprt]$/ : name === 'env' ? /^-[uSC]$/ : /^-n$/;
+      while (i < words.length) {
+        const v = words[i]!.value;
+        if (v === '--') {
+          i++;
+          break;
+        }
+        if (valued.test(v)) i += 2;
+        else if (v.startsWith('-') || (name === 'env' && /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))) i++;
+        else break;
+      }
+      continue;
+    }
+    if (name === 'command' || name === 'exec' || name === 'time' || name === 'nohup') {
+      i++;
+      while (i < words.length && words[i]!.value.startsWith('-')) i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+/** The last path segment: `/usr/bin/apt-get` is `apt-get`. */
+export function basename(word: string): string {
+  return word.slice(word.lastIndexOf('/') + 1);
+}
+
+interface Joined {
+  text: string;
+  /** Document offset of each character of `text`. */
+  offsets: number[];
+}
+
+/** The RUN arguments up to the end of the logical line (heredoc bodies excluded), with continuations removed. */
+function joinedArguments(model: DockerfileModel, instr: Instr): Joined | undefined {
+  const args = instr.node.getArgumentsRange();
+  if (!args) return undefined;
+  const doc = model.text;
+  const esc = model.escapeChar;
+  const stop = model.index.offsetAt(instr.range.end);
+  let i = model.index.offsetAt(args.start);
+  let text = '';
+  const offsets: number[] = [];
+  while (i < stop) {
+    const c = doc[i]!;
+    if (c === esc) {
+      let j = i + 1;
+      while (j < stop && (doc[j] === ' ' || doc[j] === '\t')) j++;
+      if (j >= stop || doc[j] === '\n' || (doc[j] === '\r' && doc[j + 1] === '\n')) {
+        i = nextLine(doc, j);
+        // Blank and comment lines inside a continuation are not part of the instruction.
+        while (i < stop) {
+          const eol = nextLine(doc, i);
+          const content = doc.slice(i, eol).trim();
+          if (content !== '' && !content.startsWith('#')) break;
+          i = eol;
+        }
+        continue;
+      }
+    }
+    if (c === '\n' || (c === '\r' && doc[i + 1] === '\n')) break;
+    text += c;
+    offsets.push(i);
+    i++;
+  }
+  return { text, offsets };
+}
+
+function nextLine(doc: string, i: number): number {
+  const nl = doc.indexOf('\n', i);
+  return nl < 0 ? doc.length : nl + 1;
+}
+
+function execForm(model: DockerfileModel, line: Joined): RunScript | undefined {
+  if (!/^\s*\[/.test(line.text)) return undefined;
+  try {
+    const parsed = JSON.parse(line.text) as unknown;
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) return undefined;
+  } catch {
+    return undefined;
+  }
+  const words: ShellWord[] = [];
+  for (const m of line.text.matchAll(/"(?:[^"\\]|\\.)*"/g)) {
+    words.push({ value: JSON.parse(m[0]) as string, quoted: true, start: m.index, end: m.index + m[0].length });
+  }
+  const cmd: ShellCommand = { assignments: [], words, redirects: [], after: '', start: words[0]?.start ?? 0, end: words.at(-1)?.end ?? 0 };
+  const script = mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '' }, line.offsets, 'exec');
+  return script;
+}
+
+function mapScript(model: DockerfileModel, s: ShellScript, offsets: readonly number[], origin: RunScript['origin']): RunScript {
+  const at = (k: number) => offsets[k] ?? (offsets.length > 0 ? offsets[offsets.length - 1]! + 1 : 0);
+  const endAt = (k: number) => (k <= 0 ? at(0) : at(k - 1) + 1);
+  const word = (w: ShellWord): RunWord => {
+    const start = at(w.start);
+    const end = endAt(w.end);
+    return { value: w.value, quoted: w.quoted, start, end, range: model.index.rangeOf(start, end) };
+  };
+  return {
+    origin,
+    // A line of only redirections (`<<EOF` of a heredoc RUN) runs nothing.
+    commands: s.commands.filter((c) => c.words.length > 0 || c.assignments.length > 0).map((c) => ({
+      assignments: c.assignments.map(word),
+      words: c.words.map(word),
+      redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? word(r.target) : undefined })),
+      after: c.after,
+      range: model.index.rangeOf(at(c.start), endAt(c.end)),
+      origin,
+    })),
+    end: endAt(s.end),
+    trailingOperator: s.trailingOperator,
+  };
+}
+
+/**
+ * BuildKit runs a heredoc body as a script when the RUN is just `<<EOF` (unless a shebang names another
+ * interpreter); otherwise the body is the stdin of the command it is attached to, which makes it a script
+ * only when that command is a shell reading stdin (`bash -e <<EOF`), not `cat <<EOF > file` or `python3 <<EOF`.
+ */
+function heredocIsScript(h: HeredocModel, line: readonly ShellCommand[]): boolean {
+  const name = h.name.replace(/^["']|["']$/g, '');
+  const owner = line.find((c) => c.redirects.some((r) => /^\d*<<-?$/.test(r.op) && r.target?.value === name));
+  if (!owner) return false;
+  if (owner.words.length === 0) {
+    if (line.length !== 1 || owner.redirects.length !== 1) return false;
+    const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(h.content);
+    if (!shebang) return true;
+    const interp = basename(shebang[1]!) === 'env' ? (shebang[2] ?? '') : basename(shebang[1]!);
+    return SHELLS.has(interp);
+  }
+  const p = programIndex(owner.words);
+  if (p < 0 || !SHELLS.has(basename(owner.words[p]!.value))) return false;
+  return owner.words.slice(p + 1).every((w) => /^-[a-zA-Z]*$/.test(w.value) && !/^-[a-zA-Z]*c/.test(w.value));
+}

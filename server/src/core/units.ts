@@ -1,0 +1,20 @@
+// Byte counts for people: decimal units (kB = 1000 bytes), as `docker images` and registries show them.
+// Every message that shows a size goes through formatBytes so that the same number reads the same everywhere.
+
+const UNITS = ['kB', 'MB', 'GB', 'TB', 'PB'];
+
+/** `512` -> `512 B`, `2000` -> `2 kB`, `48_210_000` -> `48.2 MB`: one decimal, a trailing `.0` dropped. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} B`;
+  const sign = bytes < 0 ? '-' : '';
+  let n = Math.abs(bytes);
+  if (n < 1000) return `${sign}${Math.round(n)} B`;
+  let unit = -1;
+  // Compare what would be printed, so 999_960 reads `1 MB` rather than `1000 kB`.
+  while (unit < UNITS.length - 1 && Math.round(n * 10) >= 10_000) {
+    n /= 1000;
+    unit++;
+  }
+  const text = (Math.round(n * 10) / 10).toFixed(1).replace(/\.0$/, '');
+  return `${sign}${text} ${UNITS[unit]!}`;
+}
