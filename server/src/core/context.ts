@@ -24,7 +24,7 @@ export interface BuildContextFacts {
 
 interface IgnorePattern {
   exclusion: boolean;
-  re: RegExp;
+  match: (path: string) => boolean;
 }
 
 /** Go's filepath.Clean for slash paths. */
@@ -45,9 +45,11 @@ export function cleanPath(p: string): string {
 /** Parses `.dockerignore` like moby's ignorefile.ReadAll. */
 export function parseDockerignore(text: string): IgnorePattern[] {
   const patterns: IgnorePattern[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    // Only a `#` in the first column starts a comment; `  # x` is a pattern.
+    if (raw.startsWith('#')) continue;
     let line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '') continue;
     let exclusion = false;
     if (line.startsWith('!')) {
       exclusion = true;
@@ -56,40 +58,68 @@ export function parseDockerignore(text: string): IgnorePattern[] {
     }
     line = cleanPath(line);
     if (line.length > 1 && line.startsWith('/')) line = line.slice(1);
-    patterns.push({ exclusion, re: compileIgnore(line) });
+    patterns.push({ exclusion, match: compileIgnore(line) });
   }
   return patterns;
 }
 
-// patternmatcher's regexp compilation: `*` and `?` stop at `/`, `**` crosses any number of segments.
-function compileIgnore(pattern: string): RegExp {
+// patternmatcher's Pattern.compile and match: `*` and `?` stop at `/`, `**` crosses any number of segments.
+// A pattern without wildcards matches exactly, `foo/**` is a prefix match (everything under foo/) and a
+// pattern that starts with `**` and has no other wildcard a suffix match; the rest become a regexp, with
+// `[...]` passed through (so `[^a]` negates and `[!a]` does not, as in Go).
+function compileIgnore(pattern: string): (path: string) => boolean {
   let re = '^';
+  let type: 'exact' | 'prefix' | 'suffix' | 'regexp' = 'exact';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === '*') {
       if (pattern[i + 1] === '*') {
+        const first = i === 0;
         i++;
         if (pattern[i + 1] === '/') i++;
-        if (i + 1 >= pattern.length) re += re === '^' ? '.*' : '(/.*)?';
-        else re += '(.*/)?';
-      } else re += '[^/]*';
-    } else if (ch === '?') re += '[^/]';
-    else if (ch === '\\' && i + 1 < pattern.length) {
-      re += `\\${pattern[++i]}`;
-    } else if (ch === '[') {
-      const close = pattern.indexOf(']', i + 1);
-      if (close < 0) re += '\\[';
-      else {
-        re += pattern.slice(i, close + 1).replace(/^\[!/, '[^').replace(/\\/g, '\\\\');
-        i = close;
+        if (i + 1 >= pattern.length) {
+          if (type === 'exact') type = 'prefix';
+          else {
+            re += '.*';
+            type = 'regexp';
+          }
+        } else {
+          re += '(.*/)?';
+          type = 'regexp';
+        }
+        if (first) type = 'suffix';
+      } else {
+        re += '[^/]*';
+        type = 'regexp';
       }
-    } else if ('.+()|{}$^]'.includes(ch)) re += `\\${ch}`;
-    else re += ch;
+    } else if (ch === '?') {
+      re += '[^/]';
+      type = 'regexp';
+    } else if ('.+()|{}$'.includes(ch)) re += `\\${ch}`;
+    else if (ch === '\\') {
+      if (i + 1 < pattern.length) {
+        re += `\\${pattern[++i]}`;
+        type = 'regexp';
+      } else re += '\\\\';
+    } else if (ch === '[' || ch === ']') {
+      re += ch;
+      type = 'regexp';
+    } else re += ch;
+  }
+  if (type === 'exact') return (path) => path === pattern;
+  if (type === 'prefix') {
+    const prefix = pattern.slice(0, -2);
+    return (path) => path.startsWith(prefix);
+  }
+  if (type === 'suffix') {
+    const suffix = pattern.slice(2);
+    return (path) => path.endsWith(suffix) || (suffix.startsWith('/') && path === suffix.slice(1));
   }
   try {
-    return new RegExp(`${re}$`);
+    const compiled = new RegExp(`${re}$`);
+    return (path) => compiled.test(path);
   } catch {
-    return /(?!)/;
+    return () => false;
   }
 }
 
@@ -106,8 +136,8 @@ export class IgnoreMatcher {
     let matched = false;
     for (const p of this.patterns) {
       if (p.exclusion !== matched) continue;
-      let match = p.re.test(path);
-      for (let i = 1; !match && i < parts.length; i++) match = p.re.test(parts.slice(0, i).join('/'));
+      let match = p.match(path);
+      for (let i = 1; !match && i < parts.length; i++) match = p.match(parts.slice(0, i).join('/'));
       if (match) matched = !p.exclusion;
     }
     return matched;
@@ -118,7 +148,9 @@ export class IgnoreMatcher {
 export function contextSources(instr: Instr): Array<{ source: string; range: import('./types.ts').Range }> {
   if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') return [];
   if (instr.flags.some((f) => f.name === 'from')) return [];
-  const args = instr.node.getArguments();
+  let args = instr.node.getArguments();
+  // With heredocs the parser's arguments run on into the bodies; only the instruction's own line names sources.
+  if (instr.heredocs.length > 0) args = args.slice(0, instr.logical.trim().split(/\s+/).length);
   let values = args.map((a) => ({ source: a.getValue(), range: a.getRange() }));
   const json = /^\s*\[/.test(instr.logical);
   if (json) {
@@ -138,7 +170,7 @@ export function contextSources(instr: Instr): Array<{ source: string; range: imp
     .filter((v) => !v.source.startsWith('<<') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v.source) && !v.source.startsWith('git@'));
 }
 
-/** Go's path.Match for one segment-aware glob (COPY sources use it). */
+/** Go's path.Match for one segment-aware glob (COPY sources use it); `[^a]` negates, `[!a]` does not. */
 function sourceRegExp(source: string): RegExp {
   let re = '^';
   for (let i = 0; i < source.length; i++) {
@@ -149,7 +181,7 @@ function sourceRegExp(source: string): RegExp {
       const close = source.indexOf(']', i + 1);
       if (close < 0) re += '\\[';
       else {
-        re += source.slice(i, close + 1).replace(/^\[!/, '[^').replace(/\\/g, '\\\\');
+        re += source.slice(i, close + 1).replace(/\\/g, '\\\\');
         i = close;
       }
     } else if ('.+()|{}$^]\\'.includes(ch)) re += `\\${ch}`;

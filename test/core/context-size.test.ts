@@ -1,0 +1,153 @@
+// `.dockerignore` matching (moby patternmatcher semantics) and what one COPY/ADD takes from the context.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { IgnoreMatcher, contextSources, filesForSource, type BuildContextFacts } from '../../server/src/core/context.ts';
+import { buildModel } from '../../server/src/core/model.ts';
+import { formatBytes } from '../../server/src/core/units.ts';
+
+function ignored(dockerignore: string, paths: string[]): string[] {
+  const m = new IgnoreMatcher(dockerignore);
+  return paths.filter((p) => m.ignores(p));
+}
+
+describe('IgnoreMatcher', () => {
+  test('a plain name matches that path exactly and everything under it', () => {
+    assert.deepEqual(ignored('node_modules\n', ['node_modules/a/index.js', 'node_modules', 'src/node_modules/x', 'node_modules2/x']), [
+      'node_modules/a/index.js',
+      'node_modules',
+    ]);
+  });
+
+  test('`dir/**` takes everything under dir (a prefix match)', () => {
+    assert.deepEqual(ignored('build/**\n', ['build/a.o', 'build/x/y/z.o', 'buildx/a', 'src/build/a']), ['build/a.o', 'build/x/y/z.o']);
+    assert.deepEqual(ignored('logs**\n', ['logs/a', 'logs-old/b', 'x/logs/c']), ['logs/a', 'logs-old/b']);
+    assert.deepEqual(ignored('*/cache/**\n', ['a/cache/x', 'a/b/cache/x', 'cache/x']), ['a/cache/x']);
+  });
+
+  test('`**/x` matches x at any depth; `**x` is a plain suffix', () => {
+    assert.deepEqual(ignored('**/*.log\n', ['a.log', 'x/y/b.log', 'c.log.txt']), ['a.log', 'x/y/b.log']);
+    assert.deepEqual(ignored('**/.env\n', ['.env', 'app/.env', 'app/x.env']), ['.env', 'app/.env']);
+    assert.deepEqual(ignored('**.bak\n', ['a.bak', 'x/y.bak', 'bak']), ['a.bak', 'x/y.bak']);
+    assert.deepEqual(ignored('**\n', ['a', 'b/c']), ['a', 'b/c']);
+  });
+
+  test('`*` and `?` stay within one segment', () => {
+    assert.deepEqual(ignored('*.md\nsrc/?.ts\n', ['README.md', 'docs/a.md', 'src/a.ts', 'src/ab.ts', 'src/x/a.ts']), ['README.md', 'src/a.ts']);
+  });
+
+  test('exceptions re-include, later patterns win', () => {
+    const text = '*.md\n!README.md\ndocs\n!docs/keep\n';
+    assert.deepEqual(ignored(text, ['CHANGES.md', 'README.md', 'docs/a.txt', 'docs/keep', 'docs/keep/x']), ['CHANGES.md', 'docs/a.txt']);
+  });
+
+  test('comments only in column 0; blank lines, leading slash, ./ and a BOM are handled like moby', () => {
+    const text = '\uFEFF# comment\n\n  # not-a-comment\n/secret.txt\n./tmp/\n  !  tmp/keep  \r\n';
+    assert.deepEqual(ignored(text, ['# comment', '# not-a-comment', 'secret.txt', 'tmp/a', 'tmp/keep']), ['# not-a-comment', 'secret.txt', 'tmp/a']);
+  });
+
+  test('character classes are Go regexp classes: `[^a]` negates, `[!a]` is literal', () => {
+    assert.deepEqual(ignored('file[0-9].txt\n', ['file1.txt', 'filex.txt']), ['file1.txt']);
+    assert.deepEqual(ignored('x[^a]\n', ['xa', 'xb']), ['xb']);
+    assert.deepEqual(ignored('y[!a]\n', ['ya', 'yb', 'y!']), ['ya', 'y!']);
+  });
+
+  test('regexp metacharacters in names are literal', () => {
+    assert.deepEqual(ignored('a.b\nc+d(1)\n', ['a.b', 'axb', 'c+d(1)']), ['a.b', 'c+d(1)']);
+  });
+
+  test('no ignore file ignores nothing', () => {
+    assert.deepEqual(ignored('', ['a']), []);
+    assert.equal(new IgnoreMatcher(undefined).ignores('a'), false);
+  });
+});
+
+function sourcesOf(dockerfile: string): string[][] {
+  const m = buildModel(dockerfile);
+  return m.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD').map((i) => contextSources(i).map((s) => s.source));
+}
+
+describe('contextSources', () => {
+  test('every argument but the destination, in shell and JSON form, across continuations', () => {
+    assert.deepEqual(sourcesOf('FROM a:1\nCOPY --chown=1:1 --link package.json yarn.lock ./\nCOPY ["my dir", "b", "/dst/"]\nCOPY a \\\n  b \\\n  /dst/\n'), [
+      ['package.json', 'yarn.lock'],
+      ['my dir', 'b'],
+      ['a', 'b'],
+    ]);
+  });
+
+  test('no context sources from other stages, URLs or git', () => {
+    assert.deepEqual(sourcesOf('FROM a:1\nCOPY --from=build /out /out\nADD https://example.com/a.tgz /opt/\nADD git@github.com:a/b.git /src\nADD local.tgz https://x.org/y /opt/\n'), [
+      [],
+      [],
+      [],
+      ['local.tgz'],
+    ]);
+  });
+
+  test('heredoc bodies and the destination are not sources', () => {
+    const text = 'FROM a:1\nCOPY <<EOF /etc/config\nhello world\nEOF\nCOPY <<EOF src2 /dst/\nhello world\nEOF\nCOPY <<EOF /etc/empty\nEOF\n';
+    assert.deepEqual(sourcesOf(text), [[], ['src2'], []]);
+  });
+});
+
+describe('filesForSource', () => {
+  const facts: BuildContextFacts = {
+    files: [
+      { path: '.dockerignore', size: 40 },
+      { path: 'Dockerfile', size: 300 },
+      { path: 'package.json', size: 1_200 },
+      { path: 'src/index.ts', size: 5_000 },
+      { path: 'src/lib/util.ts', size: 2_000 },
+      { path: 'src/lib/util.test.ts', size: 2_500 },
+      { path: 'docs/a.md', size: 800 },
+      { path: 'node_modules/left-pad/index.js', size: 90_000 },
+      { path: '[x].txt', size: 7 },
+      { path: 'x.txt', size: 9 },
+    ],
+    dockerignore: { text: 'node_modules\n**/*.test.ts\n', file: '.dockerignore', exists: true },
+  };
+  const ignore = new IgnoreMatcher(facts.dockerignore!.text);
+  const take = (source: string) => filesForSource(source, facts, ignore).map((f) => f.path).sort();
+
+  test('`.` takes the whole context minus ignored files', () => {
+    assert.deepEqual(take('.'), ['.dockerignore', 'Dockerfile', '[x].txt', 'docs/a.md', 'package.json', 'src/index.ts', 'src/lib/util.ts', 'x.txt']);
+    assert.deepEqual(take('./'), take('.'));
+  });
+
+  test('a folder takes its tree; a file itself; paths are cleaned and kept inside the context', () => {
+    assert.deepEqual(take('src/'), ['src/index.ts', 'src/lib/util.ts']);
+    assert.deepEqual(take('./src/lib/../lib'), ['src/lib/util.ts']);
+    assert.deepEqual(take('package.json'), ['package.json']);
+    assert.deepEqual(take('/package.json'), ['package.json']);
+    assert.deepEqual(take('../package.json'), ['package.json']);
+    assert.deepEqual(take('missing'), []);
+    assert.deepEqual(take('node_modules'), []);
+  });
+
+  test('globs match at their depth and a matched folder brings its tree', () => {
+    assert.deepEqual(take('*.json'), ['package.json']);
+    assert.deepEqual(take('src/*'), ['src/index.ts', 'src/lib/util.ts']);
+    assert.deepEqual(take('s?c'), ['src/index.ts', 'src/lib/util.ts']);
+    assert.deepEqual(take('[!x].txt'), ['x.txt']);
+    assert.deepEqual(take('[^x].txt'), []);
+    assert.deepEqual(take('[xy].txt'), ['x.txt']);
+  });
+});
+
+describe('formatBytes', () => {
+  test('decimal units, one decimal, no trailing .0', () => {
+    assert.deepEqual([0, 999, 1000, 1049, 1_550, 2_000, 48_210_000, 999_940, 999_960, 3_500_000_000, 7e12].map(formatBytes), [
+      '0 B',
+      '999 B',
+      '1 kB',
+      '1 kB',
+      '1.6 kB',
+      '2 kB',
+      '48.2 MB',
+      '999.9 kB',
+      '1 MB',
+      '3.5 GB',
+      '7 TB',
+    ]);
+  });
+});
