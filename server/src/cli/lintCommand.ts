@@ -13,6 +13,9 @@ import { findPolicyFile, loadPolicy } from '../policy/load.ts';
 import { discoverDockerfiles } from '../workspace/discover.ts';
 import { readBuildContext } from '../workspace/buildContext.ts';
 import { SEVERITY_ORDER } from '../core/types.ts';
+import { buildModel } from '../core/model.ts';
+import { factsWanted, type FactsRequest } from '../core/registryView.ts';
+import type { GatherSummary } from '../registry/gather.ts';
 
 /** Files larger than this are reported, not linted (the editor and CI must never hang on one file). */
 const MAX_FILE_BYTES = 5_000_000;
@@ -22,8 +25,8 @@ export interface LintRunOptions {
   version: string;
   /** Called with (done, total) while linting, for a progress line on a TTY. */
   progress?: (done: number, total: number) => void;
-  /** Registry facts for the images of all files, resolved once per unique image (issue 4 hooks in here). */
-  facts?: (images: string[]) => Promise<RegistryFacts | undefined>;
+  /** Resolves what the engine asks for across all files, each unique image once; absent: no registry facts. */
+  gather?: (want: (facts: RegistryFacts) => FactsRequest) => Promise<{ facts: RegistryFacts; summary: GatherSummary }>;
 }
 
 interface LoadedPolicy {
@@ -90,11 +93,20 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
     inputs.push({ path, input });
   }
 
-  if (options.facts && !args.noRegistry) {
-    const images = new Set<string>();
-    for (const { input } of inputs) for (const use of lint({ ...input, rules: [] }).model.images) if (use.ref) images.add(use.resolved);
-    const facts = await options.facts([...images]);
-    if (facts) for (const i of inputs) i.input.facts = facts;
+  let registry: RunReport['registry'];
+  if (options.gather && !args.noRegistry && inputs.length > 0) {
+    const models = inputs.map(({ input }) => ({ model: buildModel(input.text, { buildArgs: args.buildArgs }), policy: input.policy! }));
+    const { facts, summary } = await options.gather((known) => {
+      const all: FactsRequest = { images: new Set(), repositories: new Set() };
+      for (const { model, policy } of models) {
+        const w = factsWanted(model, policy, known);
+        w.images.forEach((x) => all.images.add(x));
+        w.repositories.forEach((x) => all.repositories.add(x));
+      }
+      return all;
+    });
+    for (const i of inputs) i.input.facts = facts;
+    registry = { offline: args.offline, ...summary };
   }
 
   const files: FileReport[] = [];
@@ -130,7 +142,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
     });
   });
   options.progress?.(inputs.length, inputs.length);
-  return { files, problems, rootUri: pathToFileURL(root).href, version: options.version };
+  return { files, problems, rootUri: pathToFileURL(root).href, version: options.version, ...(registry ? { registry } : {}) };
 }
 
 export function exitCode(run: RunReport, failOn: LintArgs['failOn']): number {

@@ -7,6 +7,8 @@ import { formatJson } from './formats/json.ts';
 import { formatSarif } from './formats/sarif.ts';
 import { formatGithub } from './formats/github.ts';
 import type { RunReport } from './report.ts';
+import { createRegistryClient } from '../registry/client.ts';
+import { gatherFacts } from '../registry/gather.ts';
 
 declare const PLIMSOLL_VERSION: string | undefined;
 const VERSION = typeof PLIMSOLL_VERSION === 'string' ? PLIMSOLL_VERSION : '0.0.0-dev';
@@ -22,6 +24,21 @@ function render(run: RunReport, args: LintArgs, color: boolean): string {
     default:
       return formatText(run, { color, quiet: args.quiet });
   }
+}
+
+/** Says how old offline facts are and which facts are missing, so nobody mistakes "unknown" for "fine". */
+function registryNote(r: NonNullable<RunReport['registry']>): string {
+  const lines: string[] = [];
+  if (r.offline) {
+    const age = r.oldest ? ` (oldest from ${r.oldest.slice(0, 16).replace('T', ' ')} UTC)` : '';
+    lines.push(`plimsoll: offline: ${r.fromCache} of ${r.requested} registry facts from the cache${age}.`);
+  }
+  if (r.missing.length > 0) {
+    lines.push(`plimsoll: ${r.missing.length} registry fact${r.missing.length === 1 ? '' : 's'} missing; rules that need them stayed silent:`);
+    for (const m of r.missing.slice(0, 20)) lines.push(`  ${m.reference}: ${m.message}`);
+    if (r.missing.length > 20) lines.push(`  ... and ${r.missing.length - 20} more`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,11 +61,25 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const tty = Boolean(process.stderr.isTTY) && !args.quiet;
-  const run = await runLint(args, {
-    cwd: process.cwd(),
-    version: VERSION,
-    ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
-  });
+  const client = args.noRegistry
+    ? undefined
+    : createRegistryClient({
+        offline: args.offline,
+        ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
+        ...(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS) } : {}),
+      });
+  let run;
+  try {
+    run = await runLint(args, {
+      cwd: process.cwd(),
+      version: VERSION,
+      ...(client ? { gather: (want: Parameters<typeof gatherFacts>[1]) => gatherFacts(client, want) } : {}),
+      ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
+    });
+  } finally {
+    await client?.close();
+  }
+  if (!args.quiet && run.registry && (run.registry.offline || run.registry.missing.length > 0)) process.stderr.write(registryNote(run.registry));
   const text = render(run, args, Boolean(process.stdout.isTTY) && !args.output && !process.env.NO_COLOR);
   if (args.output) writeFileSync(args.output, text);
   else process.stdout.write(text);

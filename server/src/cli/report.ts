@@ -1,5 +1,6 @@
 // What one CLI run found, handed to the formatters.
 import type { Finding } from '../core/types.ts';
+import type { GatherSummary } from '../registry/gather.ts';
 
 export interface FileReport {
   /** Absolute path. */
@@ -21,6 +22,8 @@ export interface ProblemReport {
 }
 
 export interface RunReport {
+  /** What the registry (or, offline, the cache) answered; absent when registry facts were not used. */
+  registry?: GatherSummary & { offline: boolean };
   files: FileReport[];
   /** Policy, read and internal errors: reported, never swallowed. */
   problems: ProblemReport[];

@@ -1,6 +1,6 @@
 import type { Rule } from '../core/rule.ts';
 import { imageUses } from '../core/images.ts';
-import { familiarName, normalisedName } from '../core/imageRef.ts';
+import { familiarName, normalisedName, repositoryName } from '../core/imageRef.ts';
 import { imageFacts, tagKey } from '../core/registryView.ts';
 import { withDigest } from '../core/pin.ts';
 import { referenceEdit } from '../core/images.ts';
@@ -28,6 +28,8 @@ export const staleDigest: Rule = {
       if (!now?.digest || now.digest === pinned) continue;
       // A pin to one platform's manifest of the current index is up to date.
       if (now.manifests.some((m) => m.digest === pinned)) continue;
+      // A digest the registry no longer has is PL306's, and worse than stale.
+      if (ctx.facts?.digestExists?.get(`${repositoryName(use.ref)}@${pinned}`) === false) continue;
       const text = use.argSource ? use.argSource.value : use.written;
       const edit = referenceEdit(use, withDigest(text.replace(/^(["'])(.*)\1$/, '$2'), now.digest));
       ctx.report({

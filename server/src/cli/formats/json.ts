@@ -20,5 +20,5 @@ export function formatJson(run: RunReport): string {
   const suppressed = run.files.flatMap((f) =>
     f.suppressed.map((x) => ({ file: f.display, ruleId: x.ruleId, range: x.range, fingerprint: x.fingerprint, suppressed: x.suppressed })),
   );
-  return `${JSON.stringify({ version: 1, findings, suppressed, errors: run.problems }, null, 2)}\n`;
+  return `${JSON.stringify({ version: 1, findings, suppressed, errors: run.problems, ...(run.registry ? { registry: run.registry } : {}) }, null, 2)}\n`;
 }
