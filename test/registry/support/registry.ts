@@ -130,8 +130,14 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
       resolve();
     }),
   );
+  // A test process that dies without teardown must not leave a registry behind.
+  const killOnExit = (): void => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
     if (!exited) {
       child.kill('SIGTERM');
       await Promise.race([exit, new Promise((r) => setTimeout(r, 3000).unref())]);
