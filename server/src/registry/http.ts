@@ -60,6 +60,7 @@ export interface RateLimitState {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
+const RATE_LIMIT_RECHECK_MS = 10 * 60_000;
 /** Error bodies are only read for their message. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
@@ -202,7 +203,9 @@ export class HttpClient {
     if (req.method !== 'GET') return;
     const state = this.rateLimits.get(host);
     if (state === undefined || state.remaining > 0) return;
-    const windowMs = (state.windowSeconds ?? 60) * 1000;
+    // Docker Hub's window slides, so after a while one request may go out to look again
+    // (a refused pull does not count against the limit).
+    const windowMs = Math.min((state.windowSeconds ?? 60) * 1000, RATE_LIMIT_RECHECK_MS);
     if (this.now() - state.seenAt < windowMs) throw new RegistryError('RATE_LIMITED', rateLimitMessage(host, state));
   }
 
