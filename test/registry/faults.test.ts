@@ -1,7 +1,10 @@
 // Safety under faults: a proxy in front of a real (htpasswd) registry stalls, throttles, fails,
 // truncates, bloats, corrupts and redirects; the client must answer clearly and leak nothing.
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRegistryClient, type RegistryClient, type RegistryClientOptions } from '../../server/src/registry/index.ts';
 import type { ImageFacts } from '../../server/src/core/facts.ts';
 import { registrySkipReason, seed, startRegistry, type RunningRegistry, type SeedResult } from './support/registry.ts';
@@ -63,6 +66,10 @@ describe('faults between client and registry', { skip }, () => {
     seeded = await seed(reg);
     proxy = await startFaultProxy(reg.url);
     cdn = await startBlobServer();
+  });
+
+  beforeEach(() => {
+    if (proxy !== undefined) proxy.fault = undefined;
   });
 
   after(async () => {
@@ -214,6 +221,37 @@ describe('faults between client and registry', { skip }, () => {
     assert.equal(f.error?.code, 'RATE_LIMITED');
     assert.match(f.error?.message ?? '', /rate limit exhausted \(0 of 100 requests left per 21600 s\); stopped early/);
     assert.equal(proxy.records.slice(start).filter((r) => r.method === 'GET').length, 0);
+  });
+
+  test('a failing registry after the TTL: the stale cached answer is used, with a warning', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'plimsoll-stale-'));
+    try {
+      let clock = Date.now();
+      const first = await facts({ cacheDir, now: () => clock });
+      assert.equal(first.error, undefined);
+      const c = client({ cacheDir, now: () => clock });
+      outputs.push(JSON.stringify(await c.listTags(`${proxy.host}/acme/node`)));
+      clock += 2 * 60 * 60_000;
+      proxy.fault = () => ({ kind: 'status', status: 503 });
+      const stale = await facts({ cacheDir, now: () => clock, retries: 0 });
+      assert.equal(stale.error, undefined);
+      assert.equal(stale.fromCache, true);
+      assert.equal(stale.fetchedAt, first.fetchedAt);
+      const tags = await client({ cacheDir, now: () => clock, retries: 0 }).listTags(`${proxy.host}/acme/node`);
+      assert.equal(tags.fromCache, true);
+      assert.equal(tags.tags.length, 4);
+      assert.ok(logs.lines.some((l) => l.startsWith('warn:') && l.includes('using the cached answer')));
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test("the caller's signal cancels a lookup", async () => {
+    inject(manifestPath(), { kind: 'stall' });
+    const t0 = Date.now();
+    const f = await client({ timeoutMs: 10_000 }).getImageFacts(`${proxy.host}/acme/app:1.0`, { signal: AbortSignal.timeout(300) });
+    assert.equal(f.error?.code, 'ABORTED');
+    assert.ok(Date.now() - t0 < 3000);
   });
 
   // Runs last.

@@ -19,7 +19,7 @@ import {
   type Descriptor,
   type ManifestDocument,
 } from './manifest.ts';
-import { formatReference, parseReference, parseRepository, repositoryName, type ImageReference } from './reference.ts';
+import { formatReference, normalizeRepository, parseReference, parseRepository, repositoryName, type ImageReference } from './reference.ts';
 import type { AttestationFact, ImageFacts, ManifestFact, RegistryFacts, RepositoryFacts } from '../core/facts.ts';
 
 export type CredentialSource = Record<string, Credential> | ((registry: string) => Promise<Credential | undefined>);
@@ -378,7 +378,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     if (offline) return undefined;
     let ref: ImageReference;
     try {
-      ref = parseReference(`${parseRepository(input).registry}/${parseRepository(input).repository}@${digest}`);
+      ref = parseReference(`${normalizeRepository(input)}@${digest}`);
     } catch (e) {
       log('warn', asRegistryError(e).message);
       return undefined;
