@@ -11,7 +11,7 @@ import { imageConfig, pushImage, registrySkipReason, seed, sha256, startRegistry
 import { startFaultProxy, type FaultProxy } from './support/faultProxy.ts';
 import { captureLog } from './support/net.ts';
 
-const skip = registrySkipReason();
+const skip = registrySkipReason('htpasswd') || registrySkipReason('token');
 const PASSWORD = 'plimsoll-S3cret-pw';
 const REFRESH = 'plimsoll-refresh-Tok3n-value';
 let basicReg: RunningRegistry;

@@ -11,7 +11,7 @@ import { registrySkipReason, seed, startRegistry, type RunningRegistry, type See
 import { startBlobServer, startFaultProxy, type BlobServer, type Fault, type FaultProxy } from './support/faultProxy.ts';
 import { captureLog, pollUntil } from './support/net.ts';
 
-const skip = registrySkipReason();
+const skip = registrySkipReason('htpasswd');
 const PASSWORD = 'fault-Suite-pa55word';
 let reg: RunningRegistry;
 let seeded: SeedResult;

@@ -15,9 +15,15 @@ import { startTokenServer, type TokenServer } from './tokenServer.ts';
 
 export const REGISTRY_BIN = process.env['PLIMSOLL_REGISTRY_BIN'] ?? '/usr/bin/docker-registry';
 
-/** A reason to skip registry suites, or false when the binary is there. */
-export function registrySkipReason(): string | false {
+function onPath(tool: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, tool)));
+}
+
+/** A reason to skip registry suites (for this auth mode), or false when every tool is there. */
+export function registrySkipReason(auth: AuthMode = 'none'): string | false {
   if (!existsSync(REGISTRY_BIN)) return `${REGISTRY_BIN} not found: install Debian's docker-registry package (apt-get install docker-registry) to run registry tests`;
+  if (auth === 'htpasswd' && !onPath('htpasswd')) return 'htpasswd not found: install apache2-utils to run htpasswd registry tests';
+  if (auth === 'token' && !onPath('openssl')) return 'openssl not found: install openssl to run token-auth registry tests';
   return false;
 }
 
