@@ -139,6 +139,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   // A test process that dies without teardown must not leave a registry behind.
   const killOnExit = (): void => {
     if (!exited) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killOnExit);
   const url = `http://127.0.0.1:${port}`;
