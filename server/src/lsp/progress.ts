@@ -24,8 +24,13 @@ export async function withProgress<T>(
   let reporter: WorkDoneProgressServerReporter | undefined;
   let finished = false;
   const timer = setTimeout(() => {
-    connection.window
-      .createWorkDoneProgress()
+    let created: Promise<WorkDoneProgressServerReporter>;
+    try {
+      created = connection.window.createWorkDoneProgress();
+    } catch {
+      return; // the connection is gone
+    }
+    created
       .then((r) => {
         if (finished) {
           r.done();

@@ -127,8 +127,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }
     };
   }
-  const fireAndLog = (name: string, p: Promise<unknown>): void => {
-    p.catch((e: unknown) => log(`plimsoll: ${name} failed: ${describe(e)}`));
+  /** Starts a send or a task without awaiting it; sync throws and rejections are both logged. */
+  const fireAndLog = (name: string, start: () => Promise<unknown>): void => {
+    try {
+      start().catch((e: unknown) => log(`plimsoll: ${name} failed: ${describe(e)}`));
+    } catch (e) {
+      log(`plimsoll: ${name} failed: ${describe(e)}`);
+    }
   };
 
   const openPaths = new Map<string, string>();
@@ -182,7 +187,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     inflight.delete(uri);
     const timer = setTimeout(() => {
       timers.delete(uri);
-      fireAndLog('check', run(uri));
+      fireAndLog('check', () => run(uri));
     }, delayMs);
     timers.set(uri, timer);
   }
@@ -230,17 +235,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!isCurrent(uri, runId, version)) return;
     states.set(uri, withFacts);
     publish(withFacts);
-    if (caps.inlayRefresh) fireAndLog('inlay hint refresh', connection.languages.inlayHint.refresh());
+    if (caps.inlayRefresh) fireAndLog('inlay hint refresh', () => connection.languages.inlayHint.refresh());
   }
 
   function publish(state: CheckState): void {
     const diagnostics = state.result ? findingDiagnostics(state.result.findings, state.version, state.settings) : state.skipped?.startsWith('too large') ? [tooLargeDiagnostic(state.text.length, options.maxChars ?? MAX_EDITOR_CHARS)] : [];
-    fireAndLog('publish diagnostics', connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics }));
+    fireAndLog('publish diagnostics', () => connection.sendDiagnostics({ uri: state.uri, version: state.version, diagnostics }));
     const status = statusOf(state, trusted);
     const key = JSON.stringify(status);
     if (lastStatus.get(state.uri) !== key) {
       lastStatus.set(state.uri, key);
-      fireAndLog('status', connection.sendNotification(STATUS_NOTIFICATION, status));
+      fireAndLog('status', () => connection.sendNotification(STATUS_NOTIFICATION, status));
     }
     publishPolicyDiagnostics();
   }
@@ -294,12 +299,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const key = JSON.stringify(diagnostics);
       if (policyDiagnosticsSent.get(uri) === key) continue;
       policyDiagnosticsSent.set(uri, key);
-      fireAndLog('publish policy diagnostics', connection.sendDiagnostics({ uri, diagnostics }));
+      fireAndLog('publish policy diagnostics', () => connection.sendDiagnostics({ uri, diagnostics }));
     }
     for (const uri of publishedPolicyUris) {
       if (next.has(uri)) continue;
       policyDiagnosticsSent.delete(uri);
-      fireAndLog('publish policy diagnostics', connection.sendDiagnostics({ uri, diagnostics: [] }));
+      fireAndLog('publish policy diagnostics', () => connection.sendDiagnostics({ uri, diagnostics: [] }));
     }
     publishedPolicyUris = next;
   }
@@ -358,7 +363,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       settings.forget(uri);
       const path = uriToPath(uri);
       if (path && openPaths.get(path) === uri) openPaths.delete(path);
-      if (isDockerfile(uri, languageId)) fireAndLog('clear diagnostics', connection.sendDiagnostics({ uri, diagnostics: [] }));
+      if (isDockerfile(uri, languageId)) fireAndLog('clear diagnostics', () => connection.sendDiagnostics({ uri, diagnostics: [] }));
       // Closing an edited policy file without saving: the disk version applies again.
       else if (path && policies.all().some((p) => p.files.has(path))) policyChanged(path, 'changed', false);
     }),
