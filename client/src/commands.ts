@@ -1,0 +1,134 @@
+// The contributed commands. Each asks the server (standard code actions, or the custom requests in
+// protocol.ts) and renders the answer; none computes anything itself.
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import {
+  EFFECTIVE_POLICY_REQUEST,
+  FIX_ALL_KIND,
+  OPEN_RULE_DOCS_COMMAND,
+  type EffectivePolicyParams,
+  type EffectivePolicyResult,
+} from '../../server/src/lsp/protocol.ts';
+import type { PolicyStatus } from './status.ts';
+
+const REFRESH_COMMAND = 'plimsoll.refreshRegistryCache';
+/** Sent when the server does not offer `plimsoll.refreshRegistryCache` through `workspace/executeCommand`. */
+const REFRESH_NOTIFICATION = 'plimsoll/refreshRegistryCache';
+/** Rules that a digest or tag pin fixes. */
+const PINNING_RULES = new Set(['PL301', 'PL302', 'PL303', 'PL304']);
+
+export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, status: PolicyStatus): void {
+  const register = (id: string, fn: (...args: unknown[]) => unknown): void => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  };
+
+  register('plimsoll.pinAllBaseImages', () => pinAll());
+  register(REFRESH_COMMAND, () => refreshRegistryCache(client));
+  register('plimsoll.showEffectivePolicy', () => showEffectivePolicy(client));
+  register('plimsoll.openPolicy', (arg) => openPolicy(client, status, arg));
+  register(OPEN_RULE_DOCS_COMMAND, (url) => openRuleDocs(url));
+}
+
+function activeDocument(): vscode.TextDocument | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc) void vscode.window.showInformationMessage('Plimsoll: open a Dockerfile first.');
+  return doc;
+}
+
+/**
+ * Pinning fixes come from the server's fix-all (only safe fixes). Digest pins need registry facts; a pin the
+ * server cannot make yet stays a diagnostic, and the message says how many are left.
+ */
+async function pinAll(): Promise<void> {
+  const doc = activeDocument();
+  if (!doc) return;
+  const published = nextDiagnostics(doc.uri);
+  const applied = await applyFixAll(doc);
+  // The count below must come from the check of the fixed text, not the one before it.
+  if (applied) await published;
+  else published.cancel();
+  const left = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'plimsoll' && PINNING_RULES.has(codeOf(d))).length;
+  const done = applied ? 'Applied the safe fixes for this file (fix-all).' : 'No safe fixes to apply.';
+  const rest = left > 0 ? ` ${left} pinning problem${left === 1 ? '' : 's'} left: a digest pin needs a registry lookup, which the server does not offer as a fix yet.` : '';
+  void vscode.window.showInformationMessage(`Plimsoll: ${done}${rest}`);
+}
+
+/** Runs the server's `source.fixAll.plimsoll` action for a document; true when it changed something. */
+export async function applyFixAll(doc: vscode.TextDocument): Promise<boolean> {
+  const whole = new vscode.Range(0, 0, doc.lineCount, 0);
+  // The 4th argument resolves the lazy edit of the first action.
+  const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, FIX_ALL_KIND, 1)) ?? [];
+  const kind = vscode.CodeActionKind.Source.append('fixAll').append('plimsoll');
+  let changed = false;
+  for (const action of actions.filter((a) => a.kind && kind.contains(a.kind))) {
+    if (action.edit) changed = (await vscode.workspace.applyEdit(action.edit)) || changed;
+    if (action.command) await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
+  }
+  return changed;
+}
+
+/** Resolves at the next diagnostics change for `uri`, or after `timeoutMs` (a server that is busy or gone). */
+function nextDiagnostics(uri: vscode.Uri, timeoutMs = 5000): Promise<void> & { cancel(): void } {
+  let done!: () => void;
+  const p = new Promise<void>((resolve) => (done = resolve));
+  const timer = setTimeout(() => finish(), timeoutMs);
+  const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+    if (e.uris.some((u) => u.toString() === uri.toString())) finish();
+  });
+  function finish(): void {
+    clearTimeout(timer);
+    sub.dispose();
+    done();
+  }
+  return Object.assign(p, { cancel: finish });
+}
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
+}
+
+async function refreshRegistryCache(client: LanguageClient): Promise<void> {
+  const commands = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+  if (commands.includes(REFRESH_COMMAND)) await client.sendRequest(ExecuteCommandRequest.type, { command: REFRESH_COMMAND, arguments: [] });
+  else await client.sendNotification(REFRESH_NOTIFICATION);
+  void vscode.window.showInformationMessage('Plimsoll: registry cache refresh requested; open Dockerfiles are checked again.');
+}
+
+async function effectivePolicy(client: LanguageClient, uri: vscode.Uri): Promise<EffectivePolicyResult | null> {
+  const params: EffectivePolicyParams = { uri: client.code2ProtocolConverter.asUri(uri) };
+  return client.sendRequest<EffectivePolicyResult | null>(EFFECTIVE_POLICY_REQUEST, params);
+}
+
+async function showEffectivePolicy(client: LanguageClient): Promise<void> {
+  const doc = activeDocument();
+  if (!doc) return;
+  const result = await effectivePolicy(client, doc.uri);
+  if (!result) {
+    void vscode.window.showWarningMessage('Plimsoll: the server has no policy for this document.');
+    return;
+  }
+  const content = JSON.stringify(result, null, 2);
+  const shown = await vscode.workspace.openTextDocument({ language: 'json', content });
+  await vscode.window.showTextDocument(shown, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+}
+
+async function openPolicy(client: LanguageClient, status: PolicyStatus, arg: unknown): Promise<void> {
+  let file: vscode.Uri | undefined = arg instanceof vscode.Uri ? arg : undefined;
+  if (!file) {
+    const doc = activeDocument();
+    if (!doc) return;
+    const known = status.get(doc.uri)?.policyFile;
+    const path = known ?? (await effectivePolicy(client, doc.uri))?.policyFile;
+    if (path) file = vscode.Uri.file(path);
+  }
+  if (!file) {
+    void vscode.window.showInformationMessage('Plimsoll: no .plimsoll.yaml applies to this file; the built-in default policy is in force.');
+    return;
+  }
+  await vscode.window.showTextDocument(file);
+}
+
+async function openRuleDocs(url: unknown): Promise<void> {
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return;
+  await vscode.env.openExternal(vscode.Uri.parse(url));
+}
