@@ -109,7 +109,7 @@ test('safe fixes: preferred, with a CreateFile for a sibling file; fix-all takes
   const p = await client.waitDiagnostics(df);
   assert.deepEqual(codes(p), ['PL991', 'PL991']);
   const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: df }, range: p.diagnostics[0]!.range, context: { diagnostics: [p.diagnostics[0]] } });
-  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred ?? false]), [['unsafe first', false], ['safe fix', true], ['Suppress PL991 with a reason', false], ['Open docs for PL991', false]]);
+  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred ?? false]), [['unsafe first', false], ['safe fix', true], ['Suppress PL991 with a reason', false], ['Open docs for PL991', false], ['Fix all safe Plimsoll problems', false]]);
   const safe = actions[1]!;
   const ignoreUri = pathUri(join(dir, '.dockerignore'));
   assert.deepEqual(safe.edit?.documentChanges, [

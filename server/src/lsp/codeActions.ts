@@ -114,7 +114,7 @@ export function codeActions(req: ActionRequest): CodeAction[] {
     }
   }
 
-  if (only !== undefined && wants(only, FIX_ALL_KIND)) {
+  if (wants(only, FIX_ALL_KIND)) {
     const plan = planFixes(visibleFindings(state.result.findings, state.settings));
     if (plan.applied.length > 0) {
       const action: CodeAction = { title: 'Fix all safe Plimsoll problems', kind: FIX_ALL_KIND };

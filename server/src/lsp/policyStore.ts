@@ -1,6 +1,7 @@
 // Policy files for the editor: which one applies to a folder, loaded once per path, re-read when a watched
 // file or an open editor changes it. An open policy file is read from its in-memory text. When a policy
 // turns broken, the last good version stays in force for Dockerfiles while its errors are shown on the file.
+import { statSync } from 'node:fs';
 import type { Policy } from '../core/policy.ts';
 import { defaultPolicy } from '../core/policy.ts';
 import { findPolicyFile, loadPolicy, readFileCapped, type ReadFile } from '../policy/load.ts';
@@ -20,6 +21,8 @@ export interface PolicyEntry {
   usingLastGood: boolean;
   /** True when the current text has errors and there never was a good version (what could be read is used). */
   broken: boolean;
+  /** Size and mtime of each file read from disk, so a change is noticed even by clients that do not watch files. */
+  stamps: Map<string, string>;
 }
 
 export interface PolicyStoreOptions {
@@ -28,6 +31,17 @@ export interface PolicyStoreOptions {
   /** For tests: the disk reader. */
   readFile?: ReadFile;
   isFile?: (path: string) => boolean;
+  /** For tests: a file's change stamp; default size and mtime, `missing` when it cannot be read. */
+  stamp?: (path: string) => string;
+}
+
+function diskStamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 const knownRuleIds: ReadonlySet<string> = new Set(rulesById.keys());
@@ -46,12 +60,13 @@ export class PolicyStore {
     return path;
   }
 
+  /** The entry for a root policy file, re-read when a file it was read from changed on disk since. */
   get(path: string): PolicyEntry {
-    return this.entries.get(path) ?? this.load(path);
-  }
-
-  has(path: string): boolean {
-    return this.entries.has(path);
+    const entry = this.entries.get(path);
+    if (!entry) return this.load(path);
+    const stamp = this.options.stamp ?? diskStamp;
+    for (const [file, was] of entry.stamps) if (stamp(file) !== was) return this.load(path);
+    return entry;
   }
 
   all(): PolicyEntry[] {
@@ -62,10 +77,16 @@ export class PolicyStore {
   load(path: string): PolicyEntry {
     const previous = this.entries.get(path);
     const files = new Set<string>();
+    const stamps = new Map<string, string>();
     const disk = this.options.readFile ?? readFileCapped;
+    const stamp = this.options.stamp ?? diskStamp;
     const readFile: ReadFile = (p, limit) => {
       files.add(p);
-      return this.options.openText?.(p) ?? disk(p, limit);
+      const open = this.options.openText?.(p);
+      if (open !== undefined) return open;
+      // Stamped before reading: a write during the read makes the next check reload, never miss it.
+      stamps.set(p, stamp(p));
+      return disk(p, limit);
     };
     let loaded: { policy: Policy; errors: PolicyError[] };
     try {
@@ -84,6 +105,7 @@ export class PolicyStore {
       files,
       usingLastGood: broken && lastGood !== undefined,
       broken: broken && lastGood === undefined,
+      stamps,
     };
     this.entries.set(path, entry);
     return entry;
@@ -110,9 +132,8 @@ export class PolicyStore {
     return reloaded;
   }
 
-  /** Forget everything (e.g. the `policyPath` setting changed). */
-  clear(): void {
-    this.entries.clear();
+  /** Forget which policy file applies to which folder (a client without file watching may have missed a new one). */
+  forgetFolders(): void {
     this.found.clear();
   }
 

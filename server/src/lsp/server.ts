@@ -329,6 +329,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (isDockerfile(uri, languageId)) {
         const first = !firstSeen.has(uri);
         firstSeen.add(uri);
+        if (first) policies.forgetFolders();
         schedule(uri, first ? 0 : debounceFor(uri));
       } else if (path && (isPolicyFile(uri) || policies.all().some((p) => p.files.has(path)))) {
         const first = !firstSeen.has(uri);
