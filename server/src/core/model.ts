@@ -296,7 +296,21 @@ function flagImages(
   return uses;
 }
 
+/**
+ * dockerfile-ast re-scans an instruction's text on every getArguments() (and getFlags, getHeredocs and
+ * getArgumentsContent all call it). The text never changes, so the first answer is kept on the node.
+ */
+function memoiseArguments(node: Instruction): void {
+  const n = node as unknown as { getRawArguments?: () => unknown };
+  const original = n.getRawArguments;
+  if (typeof original !== 'function') return;
+  let cached: unknown;
+  // A copy each time: ModifiableInstruction.getArguments() shift()s flags off the array it gets.
+  n.getRawArguments = () => ((cached ??= original.call(node)) as unknown[]).slice();
+}
+
 function makeInstr(node: Instruction, i: number, index: TextIndex, escapeChar: string): Instr {
+  memoiseArguments(node);
   const range = node.getRange();
   const keyword = node.getKeyword().toUpperCase();
   const anyNode = node as Instruction & {
