@@ -1,4 +1,5 @@
 // The size rules, listed here so that index.ts stays the single ordered registry.
 import type { Rule } from '../core/rule.ts';
+import { aptInstallRecommends } from './PL502-apt-install-recommends.ts';
 
-export const sizeRules: readonly Rule[] = [];
+export const sizeRules: readonly Rule[] = [aptInstallRecommends];
