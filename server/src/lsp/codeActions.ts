@@ -81,17 +81,16 @@ export function codeActions(req: ActionRequest): CodeAction[] {
       if (finding) {
         let preferredTaken = false;
         finding.fixes.forEach((fix, i) => {
+          // Computed even when lazy: it is cheap, and an action the client cannot apply is not offered.
+          const edit = fixEdit(state, fix.changes, req.support);
+          if (!edit) return;
           const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d] };
           if (fix.applicability === 'safe' && !preferredTaken) {
             action.isPreferred = true;
             preferredTaken = true;
           }
           if (req.lazy) action.data = { plimsoll: 'fix', uri: state.uri, fingerprint: finding.fingerprint, fix: i } satisfies ActionData;
-          else {
-            const edit = fixEdit(state, fix.changes, req.support);
-            if (!edit) return;
-            action.edit = edit;
-          }
+          else action.edit = edit;
           out.push(action);
         });
         if (canSuppress(state, finding)) {
@@ -115,15 +114,12 @@ export function codeActions(req: ActionRequest): CodeAction[] {
   }
 
   if (wants(only, FIX_ALL_KIND)) {
-    const plan = planFixes(visibleFindings(state.result.findings, state.settings));
-    if (plan.applied.length > 0) {
+    const edit = fixAllEdit(state, req.support);
+    if (edit) {
       const action: CodeAction = { title: 'Fix all safe Plimsoll problems', kind: FIX_ALL_KIND };
       if (req.lazy) action.data = { plimsoll: 'fixAll', uri: state.uri } satisfies ActionData;
-      else {
-        const edit = fixAllEdit(state, req.support);
-        if (edit) action.edit = edit;
-      }
-      if (action.edit || action.data) out.push(action);
+      else action.edit = edit;
+      out.push(action);
     }
   }
   return out;

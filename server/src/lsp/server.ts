@@ -460,7 +460,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (policyTouched) {
         publishPolicyDiagnostics();
         recheckAll();
-      } else for (const uri of recheck) schedule(uri, 0);
+      } else for (const uri of recheck) schedule(uri, debounceFor(uri)); // file bursts (npm install) coalesce
     }),
   );
 
