@@ -1,5 +1,6 @@
 // The size rules, listed here so that index.ts stays the single ordered registry.
 import type { Rule } from '../core/rule.ts';
 import { aptInstallRecommends } from './PL502-apt-install-recommends.ts';
+import { aptListsNotRemoved } from './PL503-apt-lists-not-removed.ts';
 
-export const sizeRules: readonly Rule[] = [aptInstallRecommends];
+export const sizeRules: readonly Rule[] = [aptInstallRecommends, aptListsNotRemoved];
