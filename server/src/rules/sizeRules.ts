@@ -2,5 +2,6 @@
 import type { Rule } from '../core/rule.ts';
 import { aptInstallRecommends } from './PL502-apt-install-recommends.ts';
 import { aptListsNotRemoved } from './PL503-apt-lists-not-removed.ts';
+import { packageCacheLeft } from './PL504-package-cache-left.ts';
 
-export const sizeRules: readonly Rule[] = [aptInstallRecommends, aptListsNotRemoved];
+export const sizeRules: readonly Rule[] = [aptInstallRecommends, aptListsNotRemoved, packageCacheLeft];
