@@ -3,5 +3,6 @@ import type { Rule } from '../core/rule.ts';
 import { aptInstallRecommends } from './PL502-apt-install-recommends.ts';
 import { aptListsNotRemoved } from './PL503-apt-lists-not-removed.ts';
 import { packageCacheLeft } from './PL504-package-cache-left.ts';
+import { addRemoteArchive } from './PL505-add-remote-archive.ts';
 
-export const sizeRules: readonly Rule[] = [aptInstallRecommends, aptListsNotRemoved, packageCacheLeft];
+export const sizeRules: readonly Rule[] = [aptInstallRecommends, aptListsNotRemoved, packageCacheLeft, addRemoteArchive];
