@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { IgnoreMatcher, contextSources, filesForSource, type BuildContextFacts } from '../../server/src/core/context.ts';
 import { buildModel } from '../../server/src/core/model.ts';
 import { formatBytes } from '../../server/src/core/units.ts';
+import { lint, type LintInput } from '../../server/src/core/lint.ts';
+import { defaultPolicy, type Policy } from '../../server/src/core/policy.ts';
+import { sizeRules } from '../../server/src/rules/sizeRules.ts';
 
 function ignored(dockerignore: string, paths: string[]): string[] {
   const m = new IgnoreMatcher(dockerignore);
@@ -149,5 +152,73 @@ describe('formatBytes', () => {
       '3.5 GB',
       '7 TB',
     ]);
+  });
+});
+
+// The size rules over inline Dockerfiles: what golden fixtures cannot show (fix applicability, truncated walks).
+describe('size rules', () => {
+  const budget = (bytes: number): Policy => ({ ...defaultPolicy(), sizes: { copyContext: bytes } });
+  const ctx: BuildContextFacts = {
+    files: [
+      { path: 'app/main.py', size: 1_500 },
+      { path: 'app/data/big.bin', size: 3_000 },
+      { path: 'notes.md', size: 100 },
+    ],
+  };
+  const findings = (text: string, input: Partial<LintInput> = {}) =>
+    lint({ text, today: '2026-06-15', rules: sizeRules, ...input }).findings.map((f) => ({ id: f.ruleId, at: `${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character}`, fixes: f.fixes.map((x) => x.applicability), message: f.message }));
+
+  test('PL501 sums every source once, is silent without a budget or context, and notes a truncated walk', () => {
+    const text = 'FROM python:3.12.4-slim\nCOPY app app/main.py notes.md /srv/\n';
+    const over = findings(text, { policy: budget(4_000), buildContext: ctx });
+    assert.deepEqual(over.map((f) => [f.id, f.at]), [['PL501', '1:5-1:29']]);
+    assert.ok(over[0]!.message.includes(formatBytes(4_600)));
+    assert.deepEqual(findings(text, { policy: budget(4_600), buildContext: ctx }), []);
+    assert.deepEqual(findings(text, { buildContext: ctx }), []);
+    assert.deepEqual(findings(text, { policy: budget(10) }), []);
+    const truncated = findings(text, { policy: budget(4_000), buildContext: { ...ctx, truncated: true } });
+    assert.deepEqual(truncated.map((f) => f.at), ['1:5-1:29']);
+    assert.notEqual(truncated[0]!.message, over[0]!.message);
+  });
+
+  test('PL503: the fix is safe unless a later RUN installs without updating', () => {
+    const alone = 'FROM debian:12.5-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n';
+    assert.deepEqual(findings(alone).map((f) => [f.id, f.fixes]), [['PL503', ['safe']]]);
+    const later = `${alone.replace('slim', 'slim AS base')}FROM base\nRUN apt-cache policy curl\n`;
+    assert.deepEqual(findings(later).map((f) => [f.id, f.fixes]), [['PL503', ['unsafe']]]);
+    const otherStage = `${alone}FROM debian:12.5-slim\nRUN apt-get install -y --no-install-recommends jq\n`;
+    assert.deepEqual(findings(otherStage).map((f) => f.fixes), [['safe']]);
+    const relisted = `${alone}RUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n`;
+    assert.deepEqual(findings(relisted).map((f) => [f.id, f.fixes]), [['PL503', ['safe']]]);
+    assert.deepEqual(findings(`${alone.replace('curl', 'curl;')}`).map((f) => [f.id, f.fixes]), [['PL503', []]]);
+  });
+
+  test('PL503/PL504 skip builder stages that are only copied from, but not stages built FROM by a shipped one', () => {
+    const text = [
+      'FROM alpine:3.20.3 AS base',
+      'RUN apk add curl',
+      'FROM base AS build',
+      'RUN apk add gcc',
+      'FROM alpine:3.20.3 AS deps',
+      'RUN apk add make',
+      'FROM base',
+      'COPY --from=build /x /x',
+      'RUN --mount=from=deps,target=/d true',
+      '',
+    ].join('\n');
+    assert.deepEqual(findings(text).map((f) => [f.id, f.at]), [['PL504', '1:4-1:11']]);
+  });
+
+  test('PL502 and PL504 only read real commands: not strings, comments or data heredocs', () => {
+    const text = [
+      'FROM debian:12.5-slim',
+      'RUN echo "apt-get install curl; pip install x" # apk add y',
+      'RUN cat > /tmp/setup.sh <<EOF',
+      'apt-get install -y curl',
+      'pip install requests',
+      'EOF',
+      '',
+    ].join('\n');
+    assert.deepEqual(findings(text), []);
   });
 });
