@@ -52,6 +52,18 @@ describe('settings', () => {
     await cache.get('file:///a');
     assert.equal(calls, 3);
   });
+
+  test('a client that never answers gets defaults, and is asked again next time', async () => {
+    let calls = 0;
+    const cache = new SettingsCache(() => {
+      calls++;
+      return calls === 1 ? new Promise(() => undefined) : Promise.resolve({ offline: true });
+    }, 20);
+    assert.deepEqual(await cache.get('file:///a'), defaultSettings());
+    assert.equal(cache.peek('file:///a'), undefined);
+    assert.equal((await cache.get('file:///a')).offline, true);
+    assert.equal(calls, 2);
+  });
 });
 
 test('document selection by language id and file name', () => {

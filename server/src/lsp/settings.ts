@@ -8,6 +8,7 @@ export type { PlimsollSettings };
 export const DEFAULT_DEBOUNCE_MS = 150;
 const MAX_DEBOUNCE_MS = 10_000;
 const RULE_ID_RE = /^PL\d{3}$/;
+const TIMED_OUT = Symbol('timed out');
 
 export function defaultSettings(): PlimsollSettings {
   return { policyPath: undefined, offline: false, buildArgs: {}, severity: {}, trace: { server: 'off' }, debounceMs: DEFAULT_DEBOUNCE_MS };
@@ -70,30 +71,44 @@ function parseLevel(v: unknown): PlimsollSettings['severity'][string] | undefine
 
 /**
  * Per-document settings: one pending or settled fetch per URI. `fetch` may reject or return junk; both
- * become defaults.
+ * become defaults. A client that does not answer within `timeoutMs` gets defaults for now, and is asked
+ * again next time (a slow start must not pin the defaults).
  */
 export class SettingsCache {
   private readonly pending = new Map<string, Promise<PlimsollSettings>>();
   private readonly settled = new Map<string, PlimsollSettings>();
 
-  constructor(private readonly fetch: (uri: string) => Promise<unknown>) {}
+  constructor(
+    private readonly fetch: (uri: string) => Promise<unknown>,
+    private readonly timeoutMs = 3000,
+  ) {}
 
   get(uri: string): Promise<PlimsollSettings> {
     const hit = this.pending.get(uri);
     if (hit) return hit;
     const p = this.fetchParsed(uri).then((parsed) => {
-      if (this.pending.get(uri) === p) this.settled.set(uri, parsed);
-      return parsed;
+      const current = this.pending.get(uri) === p;
+      if (current && parsed) this.settled.set(uri, parsed);
+      else if (current) this.pending.delete(uri);
+      return parsed ?? defaultSettings();
     });
     this.pending.set(uri, p);
     return p;
   }
 
-  private async fetchParsed(uri: string): Promise<PlimsollSettings> {
+  /** Undefined when the client did not answer in time. */
+  private async fetchParsed(uri: string): Promise<PlimsollSettings | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs);
+    });
     try {
-      return parseSettings(await this.fetch(uri));
+      const raw = await Promise.race([this.fetch(uri), late]);
+      return raw === TIMED_OUT ? undefined : parseSettings(raw);
     } catch {
       return defaultSettings();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
