@@ -252,5 +252,6 @@ describe('language server over stdio', () => {
     assert.match(hoverText(h), /docker\.io\/library\/node/);
     assert.equal(child.exitCode, null, 'the server is still running');
     assert.doesNotMatch(client.stderr, /uncaught/i);
+    assert.ok(!client.logs.some((l) => /uncaught exception|unhandled rejection/.test(l.message)), 'nothing escaped the handlers');
   });
 });

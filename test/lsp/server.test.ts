@@ -324,3 +324,26 @@ test('policy extends: a change in the extended file applies; a policy broken fro
   assert.equal((await policyDiag).diagnostics[0]!.severity, 1);
   assert.equal((await status).policyState, 'errors');
 });
+
+test('plimsoll/refreshRegistryCache refreshes the facts provider and re-checks', async (t) => {
+  let refreshed = 0;
+  const calls: string[][] = [];
+  const facts: FactsProvider = {
+    getFacts: (images) => {
+      calls.push(images);
+      return Promise.resolve(undefined);
+    },
+    refresh: () => {
+      refreshed++;
+    },
+  };
+  const { client, uri } = await session(t, { facts });
+  const df = uri('Dockerfile');
+  await client.open(df, 'FROM node:20\n');
+  await client.waitDiagnostics(df);
+  const again = client.nextDiagnostics(df);
+  await client.connection.sendNotification('plimsoll/refreshRegistryCache');
+  await again;
+  assert.equal(refreshed, 1);
+  assert.equal(calls.length, 2);
+});

@@ -44,6 +44,12 @@ export interface StatusParams {
   skipped?: string;
 }
 
+/**
+ * Notification `plimsoll/refreshRegistryCache`, client to server, no params: forget cached registry facts
+ * (the facts provider's `refresh`) and re-check every open Dockerfile.
+ */
+export const REFRESH_REGISTRY_NOTIFICATION = 'plimsoll/refreshRegistryCache';
+
 /** Client-side command the "Open docs for PLxxx" code action invokes; arguments: `[url: string]`. */
 export const OPEN_RULE_DOCS_COMMAND = 'plimsoll.openRuleDocs';
 

@@ -16,6 +16,8 @@ export interface ProviderContext {
 /** Registry facts for a document's images (normalised references). Resolving undefined means "none". */
 export interface FactsProvider {
   getFacts(images: string[], token: CancellationToken, context: ProviderContext): Promise<RegistryFacts | undefined>;
+  /** Forget cached facts (the client's "refresh registry cache"); the server re-checks afterwards. */
+  refresh?(): Promise<void> | void;
 }
 
 /** Markdown about one image's provenance for hovers (digest, platforms, layers, labels), or undefined. */

@@ -40,6 +40,7 @@ import { factsProvenance, noFacts, type FactsProvider, type ProvenanceProvider, 
 import {
   EFFECTIVE_POLICY_REQUEST,
   FIX_ALL_KIND,
+  REFRESH_REGISTRY_NOTIFICATION,
   STATUS_NOTIFICATION,
   type EffectivePolicyParams,
   type EffectivePolicyResult,
@@ -555,6 +556,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const entry = policies.get(path);
       publishPolicyDiagnostics();
       return { uri, policyFile: path, files: entry.policy.files, policy: entry.policy, errors: entry.errors, usingLastGood: entry.usingLastGood };
+    }),
+  );
+
+  connection.onNotification(
+    REFRESH_REGISTRY_NOTIFICATION,
+    guard('refreshRegistryCache', undefined, async () => {
+      await factsProvider.refresh?.();
+      // Facts kept from earlier runs would otherwise be shown until fresh ones arrive.
+      for (const s of states.values()) s.facts = undefined;
+      recheckAll();
     }),
   );
 
