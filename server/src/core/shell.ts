@@ -367,20 +367,29 @@ const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
  * comment and blank lines inside continuations dropped, as BuildKit does), the heredoc bodies that run
  * as shell scripts, or the one command of the exec form. Other keywords give nothing.
  */
-export function runScripts(model: DockerfileModel, instr: Instr): RunScript[] {
+export function runScripts(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   if (instr.keyword !== 'RUN') return [];
+  // Several rules ask about the same RUN; an Instr belongs to one model, so it can key the cache.
+  const hit = scriptCache.get(instr);
+  if (hit) return hit;
+  const scripts = parseRun(model, instr);
+  scriptCache.set(instr, scripts);
+  return scripts;
+}
+
+const scriptCache = new WeakMap<Instr, readonly RunScript[]>();
+
+function parseRun(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   const line = joinedArguments(model, instr);
   if (!line) return [];
   const exec = execForm(model, line);
   if (exec) return [exec];
   const parsed = splitShell(line.text);
-  const scripts: RunScript[] = [mapScript(model, parsed, line.offsets, 'line')];
+  const scripts: RunScript[] = [mapScript(model, parsed, line.segments, 'line')];
   for (const h of instr.heredocs) {
     if (!h.contentRange || !heredocIsScript(h, parsed.commands)) continue;
-    const base = model.index.offsetAt(h.contentRange.start);
     const body = splitShell(h.content);
-    const offsets = Array.from({ length: h.content.length }, (_, k) => base + k);
-    scripts.push({ ...mapScript(model, body, offsets, 'heredoc'), heredoc: h });
+    scripts.push({ ...mapScript(model, body, [{ at: 0, doc: model.index.offsetAt(h.contentRange.start) }], 'heredoc'), heredoc: h });
   }
   return scripts;
 }
@@ -425,10 +434,15 @@ export function basename(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
 }
 
+/** A run of `text` copied from the document: text index `at` is document offset `doc`. */
+interface Segment {
+  at: number;
+  doc: number;
+}
+
 interface Joined {
   text: string;
-  /** Document offset of each character of `text`. */
-  offsets: number[];
+  segments: Segment[];
 }
 
 /** The RUN arguments up to the end of the logical line (heredoc bodies excluded), with continuations removed. */
@@ -439,31 +453,32 @@ function joinedArguments(model: DockerfileModel, instr: Instr): Joined | undefin
   const esc = model.escapeChar;
   const stop = model.index.offsetAt(instr.range.end);
   let i = model.index.offsetAt(args.start);
-  let text = '';
-  const offsets: number[] = [];
+  const pieces: string[] = [];
+  const segments: Segment[] = [];
+  let length = 0;
   while (i < stop) {
-    const c = doc[i]!;
-    if (c === esc) {
-      let j = i + 1;
-      while (j < stop && (doc[j] === ' ' || doc[j] === '\t')) j++;
-      if (j >= stop || doc[j] === '\n' || (doc[j] === '\r' && doc[j + 1] === '\n')) {
-        i = nextLine(doc, j);
-        // Blank and comment lines inside a continuation are not part of the instruction.
-        while (i < stop) {
-          const eol = nextLine(doc, i);
-          const content = doc.slice(i, eol).trim();
-          if (content !== '' && !content.startsWith('#')) break;
-          i = eol;
-        }
-        continue;
-      }
+    const nl = doc.indexOf('\n', i);
+    const eol = nl < 0 || nl > stop ? stop : nl;
+    const lineEnd = eol > i && doc[eol - 1] === '\r' && doc[eol] === '\n' ? eol - 1 : eol;
+    // A line continues when it ends with the escape character, maybe followed by blanks.
+    let k = lineEnd;
+    while (k > i && (doc[k - 1] === ' ' || doc[k - 1] === '\t')) k--;
+    const continues = k > i && doc[k - 1] === esc;
+    const end = continues ? k - 1 : lineEnd;
+    segments.push({ at: length, doc: i });
+    pieces.push(doc.slice(i, end));
+    length += end - i;
+    if (!continues) break;
+    i = nextLine(doc, eol);
+    // Blank and comment lines inside a continuation are not part of the instruction.
+    while (i < stop) {
+      const next = nextLine(doc, i);
+      const content = doc.slice(i, next).trim();
+      if (content !== '' && !content.startsWith('#')) break;
+      i = next;
     }
-    if (c === '\n' || (c === '\r' && doc[i + 1] === '\n')) break;
-    text += c;
-    offsets.push(i);
-    i++;
   }
-  return { text, offsets };
+  return { text: pieces.join(''), segments };
 }
 
 function nextLine(doc: string, i: number): number {
@@ -484,12 +499,22 @@ function execForm(model: DockerfileModel, line: Joined): RunScript | undefined {
     words.push({ value: JSON.parse(m[0]) as string, quoted: true, start: m.index, end: m.index + m[0].length });
   }
   const cmd: ShellCommand = { assignments: [], words, redirects: [], after: '', start: words[0]?.start ?? 0, end: words.at(-1)?.end ?? 0 };
-  const script = mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '' }, line.offsets, 'exec');
-  return script;
+  return mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '' }, line.segments, 'exec');
 }
 
-function mapScript(model: DockerfileModel, s: ShellScript, offsets: readonly number[], origin: RunScript['origin']): RunScript {
-  const at = (k: number) => offsets[k] ?? (offsets.length > 0 ? offsets[offsets.length - 1]! + 1 : 0);
+function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Segment[], origin: RunScript['origin']): RunScript {
+  const at = (k: number) => {
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid]!.at <= k) lo = mid;
+      else hi = mid - 1;
+    }
+    const seg = segments[lo];
+    return seg ? seg.doc + (k - seg.at) : 0;
+  };
+  // An end maps to just after its last character, so a word that ends a continued line ends on that line.
   const endAt = (k: number) => (k <= 0 ? at(0) : at(k - 1) + 1);
   const word = (w: ShellWord): RunWord => {
     const start = at(w.start);

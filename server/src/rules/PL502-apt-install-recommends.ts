@@ -43,11 +43,12 @@ export const aptInstallRecommends: Rule = {
   },
   check(ctx) {
     const { model } = ctx;
+    const configs = new Set(model.instructions.filter((i) => i.keyword === 'RUN' && CONFIG_OFF.test(i.text)));
     for (const instr of model.instructions) {
       if (instr.keyword !== 'RUN') continue;
       const installs = toolUses(model, instr).filter((u) => u.tool === 'apt-get' && u.sub?.value === 'install');
       if (installs.length === 0) continue;
-      if ([...instructionsBefore(instr), instr].some((i) => i.keyword === 'RUN' && CONFIG_OFF.test(i.text))) continue;
+      if (configs.size > 0 && [...instructionsBefore(instr), instr].some((i) => configs.has(i))) continue;
       for (const use of installs) {
         if (declinesRecommends(use)) continue;
         const edit = insertAfterSub(model, use, '--no-install-recommends');

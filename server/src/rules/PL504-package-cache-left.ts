@@ -24,12 +24,12 @@ function ran(uses: readonly ToolUse[], tool: ToolUse['tool'], sub: string, next?
 }
 
 /** PIP_NO_CACHE_DIR set for this pip: inline, through `env`, `export`ed earlier in the RUN, or by ENV/ARG. */
-function pipCacheOffByEnv(use: ToolUse, commands: readonly RunCommand[], instr: Instr): boolean {
+function pipCacheOffByEnv(use: ToolUse, commands: readonly RunCommand[], instr: Instr, setters: ReadonlySet<Instr>): boolean {
   const sets = (v: string) => v.startsWith('PIP_NO_CACHE_DIR=');
   if (use.cmd.assignments.some((w) => sets(w.value))) return true;
   if (use.cmd.words.slice(0, use.cmd.words.indexOf(use.first)).some((w) => sets(w.value))) return true;
   if (commands.some((c) => c.words[0]?.value === 'export' && c.words.slice(1).some((w) => sets(w.value)))) return true;
-  return instructionsBefore(instr).some((i) => (i.keyword === 'ENV' || i.keyword === 'ARG') && i.properties.some((p) => p.name === 'PIP_NO_CACHE_DIR' && (i.keyword === 'ENV' || p.value !== null)));
+  return setters.size > 0 && instructionsBefore(instr).some((i) => setters.has(i));
 }
 
 interface Verdict {
@@ -38,7 +38,7 @@ interface Verdict {
   option?: string;
 }
 
-function judge(use: ToolUse, uses: readonly ToolUse[], commands: readonly RunCommand[], mounts: readonly string[], instr: Instr): Verdict | undefined {
+function judge(use: ToolUse, uses: readonly ToolUse[], commands: readonly RunCommand[], mounts: readonly string[], instr: Instr, pipSetters: ReadonlySet<Instr>): Verdict | undefined {
   const sub = use.sub?.value;
   const what = sub ? `\`${use.program} ${sub}\`` : `\`${use.program}\` (an install)`;
   switch (use.tool) {
@@ -48,7 +48,7 @@ function judge(use: ToolUse, uses: readonly ToolUse[], commands: readonly RunCom
       return { message: `${what} without --no-cache leaves the package index in /var/cache/apk in this layer.`, option: '--no-cache' };
     case 'pip':
       if (sub !== 'install' || hasOption(use, '--no-cache-dir')) return undefined;
-      if (pipCacheOffByEnv(use, commands, instr) || ran(uses, 'pip', 'cache', 'purge')) return undefined;
+      if (pipCacheOffByEnv(use, commands, instr, pipSetters) || ran(uses, 'pip', 'cache', 'purge')) return undefined;
       if (mounted(mounts, /\/\.cache(\/pip)?$/) || removes(commands, /^(~|\$HOME|\$\{HOME\}|\/root|\/home\/[^/]+)\/\.cache(\/pip)?(\/\*?)?$/)) return undefined;
       return { message: `${what} without --no-cache-dir leaves pip's download cache (~/.cache/pip) in this layer.`, option: '--no-cache-dir' };
     case 'npm':
@@ -98,6 +98,10 @@ export const packageCacheLeft: Rule = {
   check(ctx) {
     const { model } = ctx;
     const shipped = shippedStages(model);
+    // ENV, and ARG with a default, put PIP_NO_CACHE_DIR into the environment of later RUNs.
+    const pipSetters = new Set(
+      model.instructions.filter((i) => (i.keyword === 'ENV' || i.keyword === 'ARG') && i.properties.some((p) => p.name === 'PIP_NO_CACHE_DIR' && (i.keyword === 'ENV' || p.value !== null))),
+    );
     for (const instr of model.instructions) {
       if (instr.keyword !== 'RUN' || !instr.stage || !shipped.has(instr.stage)) continue;
       const uses = toolUses(model, instr);
@@ -105,7 +109,7 @@ export const packageCacheLeft: Rule = {
       const commands = runCommands(model, instr);
       const mounts = cacheMountTargets(instr);
       for (const use of uses) {
-        const v = judge(use, uses, commands, mounts, instr);
+        const v = judge(use, uses, commands, mounts, instr, pipSetters);
         if (!v) continue;
         const fixes: Fix[] = [];
         if (v.option) {
