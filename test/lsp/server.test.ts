@@ -347,3 +347,16 @@ test('plimsoll/refreshRegistryCache refreshes the facts provider and re-checks',
   assert.equal(refreshed, 1);
   assert.equal(calls.length, 2);
 });
+
+test('hover on COPY --from and RUN --mount=from: stages and images', async (t) => {
+  const { client, uri } = await session(t);
+  const df = uri('Dockerfile');
+  await client.open(df, 'FROM node:20 AS build\nFROM node:20\nCOPY --from=build /a /b\nRUN --mount=type=bind,from=alpine:3.19,target=/x true\nCOPY --from=busybox:latest /bin/sh /sh\n');
+  assert.deepEqual(codes(await client.waitDiagnostics(df)), ['PL302']);
+  const hover = async (line: number, character: number) => hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: df }, position: { line, character } }));
+  assert.match(await hover(2, 14), /COPY --from\*\* stage `build` \(line 1\)/);
+  assert.match(await hover(3, 32), /RUN --mount=from\*\* `docker\.io\/library\/alpine:3\.19`/);
+  const latest = await hover(4, 15);
+  assert.match(latest, /`docker\.io\/library\/busybox:latest`/);
+  assert.match(latest, /\[PL302\]\(https:[^)]+\)/);
+});
