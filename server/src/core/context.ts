@@ -1,6 +1,7 @@
 // The build context as facts (a file list the CLI or server read from disk), `.dockerignore` matching exactly
 // as Docker's patternmatcher does it, and which context files each COPY/ADD takes.
 import type { Instr } from './model.ts';
+import type { Position, Range } from './types.ts';
 
 export interface ContextFile {
   /** POSIX path relative to the context root, no leading `./`. */
@@ -158,7 +159,8 @@ export function contextSources(instr: Instr): Array<{ source: string; range: imp
       const parsed = JSON.parse(instr.logical) as unknown;
       if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) {
         const r = instr.node.getArgumentsRange() ?? instr.range;
-        values = (parsed as string[]).map((s) => ({ source: s, range: r }));
+        const exact = jsonStringRanges(instr, r.start);
+        values = (parsed as string[]).map((s, k) => ({ source: s, range: exact.length === parsed.length ? exact[k]! : r }));
       }
     } catch {
       return [];
@@ -168,6 +170,30 @@ export function contextSources(instr: Instr): Array<{ source: string; range: imp
   return values
     .slice(0, -1)
     .filter((v) => !v.source.startsWith('<<') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v.source) && !v.source.startsWith('git@'));
+}
+
+/**
+ * Ranges of the strings of an exec-form (JSON) argument list, inside the quotes, so that a finding points at
+ * the one source it is about. Strings do not span lines; continuations and commas sit between them.
+ */
+function jsonStringRanges(instr: Instr, from: Position): Range[] {
+  const text = instr.text;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  const lineOf = (p: Position) => p.line - instr.range.start.line;
+  const offsetOf = (p: Position) => (starts[lineOf(p)] ?? text.length) + p.character - (lineOf(p) === 0 ? instr.range.start.character : 0);
+  const positionOf = (o: number): Position => {
+    let l = 0;
+    while (l + 1 < starts.length && starts[l + 1]! <= o) l++;
+    return { line: instr.range.start.line + l, character: o - starts[l]! + (l === 0 ? instr.range.start.character : 0) };
+  };
+  const out: Range[] = [];
+  const re = /"(?:[^"\\\n]|\\.)*"|\]/g;
+  re.lastIndex = Math.max(0, offsetOf(from));
+  for (let m = re.exec(text); m && m[0] !== ']'; m = re.exec(text)) {
+    out.push({ start: positionOf(m.index + 1), end: positionOf(m.index + m[0].length - 1) });
+  }
+  return out;
 }
 
 /** Go's path.Match for one segment-aware glob (COPY sources use it); `[^a]` negates, `[!a]` does not. */
