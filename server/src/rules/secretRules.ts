@@ -1,4 +1,5 @@
 // The secret rules, listed here so that index.ts stays the single ordered registry.
 import type { Rule } from '../core/rule.ts';
+import { secretInArgOrEnv } from './PL401-secret-in-arg-or-env.ts';
 
-export const secretRules: readonly Rule[] = [];
+export const secretRules: readonly Rule[] = [secretInArgOrEnv];
