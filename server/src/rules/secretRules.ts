@@ -1,5 +1,6 @@
 // The secret rules, listed here so that index.ts stays the single ordered registry.
 import type { Rule } from '../core/rule.ts';
 import { secretInArgOrEnv } from './PL401-secret-in-arg-or-env.ts';
+import { secretLiteral } from './PL402-secret-literal.ts';
 
-export const secretRules: readonly Rule[] = [secretInArgOrEnv];
+export const secretRules: readonly Rule[] = [secretInArgOrEnv, secretLiteral];
