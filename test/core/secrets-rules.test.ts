@@ -1,5 +1,5 @@
 // The secret rules on in-memory inputs, for what golden fixtures cannot show: which fix is safe, what the
-// PL401 fix edits and `.git` folders (a fixture cannot hold one).
+// PL401 fix edits, `.git` folders (a fixture cannot hold one), and PL404's path matching.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { lint } from '../../server/src/core/lint.ts';
@@ -42,6 +42,38 @@ describe('PL401 fix', () => {
     const [f] = findings('FROM alpine:3.20.1\nENV DB_PASSWORD=Zq8wX2vB7nM4\nRUN run --db-password "$DB_PASSWORD"\n', 'PL401');
     assert.doesNotMatch(JSON.stringify(f), /Zq8wX2/);
     assert.match(f!.message, /--secret id=db-password,env=DB_PASSWORD/);
+  });
+});
+
+describe('PL404 path matching', () => {
+  const lines = (text: string) => findings(text, 'PL404').map((f) => f.range.start.line);
+
+  test('the destination, a parent folder, a WORKDIR-relative name, ~ and cd', () => {
+    assert.deepEqual(lines('FROM a:1\nCOPY .npmrc /root/.npmrc\nRUN npm ci && rm /root/.npmrc\n'), [1]);
+    assert.deepEqual(lines('FROM a:1\nCOPY .npmrc /root/\nRUN rm -rf /root\n'), [1]);
+    assert.deepEqual(lines('FROM a:1\nWORKDIR /app\nCOPY .npmrc ./\nRUN rm -f .npmrc\n'), [2]);
+    assert.deepEqual(lines('FROM a:1\nCOPY .netrc /root/.netrc\nRUN rm -f ~/.netrc\n'), [1]);
+    assert.deepEqual(lines('FROM a:1\nCOPY .netrc /root/.netrc\nRUN rm -f $HOME/.netrc\n'), [1]);
+    assert.deepEqual(lines('FROM a:1\nCOPY id_rsa /tmp/k/\nRUN cd /tmp/k && shred --remove id_rsa\n'), [1]);
+    assert.deepEqual(lines('FROM a:1\nCOPY id_rsa /tmp/k/\nRUN rm -f /tmp/k/*\n'), [1]);
+    assert.deepEqual(lines('FROM a:1\nARG DIR=/etc/app\nCOPY tls.key ${DIR}/\nRUN rm ${DIR}/tls.key || rm /etc/app/tls.key\n'), [2]);
+  });
+
+  test('not a deletion of what was copied', () => {
+    assert.deepEqual(lines('FROM a:1\nCOPY .npmrc /root/.npmrc\nRUN rm -f /app/.npmrc\n'), []);
+    assert.deepEqual(lines('FROM a:1\nCOPY .npmrc /root/.npmrc\nRUN shred /root/.npmrc\n'), []);
+    assert.deepEqual(lines('FROM a:1\nCOPY .npmrc /root/.npmrc\nFROM a:1\nRUN rm -f /root/.npmrc\n'), []);
+    assert.deepEqual(lines('FROM a:1\nRUN rm -f /root/.npmrc\nCOPY .npmrc /root/.npmrc\n'), []);
+    assert.deepEqual(lines('FROM a:1\nCOPY .env.example /app/.env\nRUN rm /app/.env\n'), []);
+    assert.deepEqual(lines('FROM a:1\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci && rm -f /root/.npmrc\n'), []);
+    assert.deepEqual(lines('FROM a:1\nCOPY .npmrc /root/.npmrc\nRUN echo rm /root/.npmrc\n'), []);
+  });
+
+  test('with the build context: a .git folder copied by COPY . . and removed', () => {
+    const ctx: BuildContextFacts = { files: ['.git/HEAD', '.git/config', 'main.go'].map((path) => ({ path, size: 1 })), dockerignore: { text: '', file: '.dockerignore', exists: false } };
+    const f = findings('FROM a:1\nWORKDIR /src\nCOPY . .\nRUN go build ./... && rm -rf .git\n', 'PL404', ctx);
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /\.git\/.*line 4/);
   });
 });
 
