@@ -143,6 +143,26 @@ describe('language server over stdio', () => {
     assert.deepEqual(fixAll, []);
   });
 
+  test('fix-all end to end: the safe fix of a real rule, resolved lazily, with the preferred quick-fix', async () => {
+    const alpine = pathUri(join(dir, 'app', 'alpine.Dockerfile'));
+    await client.open(alpine, 'FROM node:20.11.1-alpine\nRUN apk add curl\n');
+    const p = await client.waitDiagnostics(alpine);
+    assert.deepEqual(at(p), ['PL504@1:4-1:11']);
+    const quick = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: alpine }, range: p.diagnostics[0]!.range, context: { diagnostics: p.diagnostics } });
+    assert.equal(quick[0]!.isPreferred, true);
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: alpine },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll'] },
+    });
+    assert.deepEqual(actions.map((a) => [a.kind, a.edit]), [['source.fixAll.plimsoll', undefined]]);
+    const resolved = await client.request<CodeAction>('codeAction/resolve', actions[0]);
+    const change = resolved.edit?.documentChanges?.[0] as TextDocumentEdit;
+    assert.deepEqual(change.textDocument, { uri: alpine, version: 1 });
+    assert.deepEqual(change.edits.map((e) => e.range), [{ start: { line: 1, character: 11 }, end: { line: 1, character: 11 } }]);
+    await client.close(alpine);
+  });
+
   test('hover on an image shows the normalised reference and the verdict', async () => {
     const approved = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 8 } });
     assert.match(hoverText(approved), /docker\.io\/library\/node:20\.11\.1/);
