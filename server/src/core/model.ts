@@ -1,6 +1,6 @@
 // A Dockerfile as the rules see it: stages, ARG scopes, resolved image references, flags and heredocs.
 // Built once per lint from dockerfile-ast's tree; rules read it and never parse again.
-import { DockerfileParser, type Instruction, type From, type Flag, type Property } from 'dockerfile-ast';
+import { DockerfileParser, Instruction, type From, type Flag, type Property } from 'dockerfile-ast';
 import type { Range } from './types.ts';
 import { parseImageRef, type ImageRef } from './imageRef.ts';
 import { expand, AUTOMATIC_ARGS, type Lookup } from './vars.ts';
@@ -297,20 +297,30 @@ function flagImages(
 }
 
 /**
- * dockerfile-ast re-scans an instruction's text on every getArguments() (and getFlags, getHeredocs and
- * getArgumentsContent all call it). The text never changes, so the first answer is kept on the node.
+ * dockerfile-ast re-scans an instruction's text on every getArguments() (the parser itself, getFlags,
+ * getHeredocs and getArgumentsContent all call it). The text never changes once parsed, so the first scan is
+ * kept per instruction, from the parser's own call on. A copy is returned each time because
+ * ModifiableInstruction.getArguments() shift()s flags off the array it gets.
  */
-function memoiseArguments(node: Instruction): void {
-  const n = node as unknown as { getRawArguments?: () => unknown };
-  const original = n.getRawArguments;
-  if (typeof original !== 'function') return;
-  let cached: unknown;
-  // A copy each time: ModifiableInstruction.getArguments() shift()s flags off the array it gets.
-  n.getRawArguments = () => ((cached ??= original.call(node)) as unknown[]).slice();
+function memoiseArgumentScans(): void {
+  const proto = Instruction.prototype as unknown as { getRawArguments: () => unknown[] };
+  const original = proto.getRawArguments;
+  if ((original as { memoised?: boolean }).memoised) return;
+  const scans = new WeakMap<object, unknown[]>();
+  const memoised = function (this: object): unknown[] {
+    let args = scans.get(this);
+    if (!args) {
+      args = original.call(this);
+      scans.set(this, args);
+    }
+    return args.slice();
+  };
+  (memoised as { memoised?: boolean }).memoised = true;
+  proto.getRawArguments = memoised;
 }
+memoiseArgumentScans();
 
 function makeInstr(node: Instruction, i: number, index: TextIndex, escapeChar: string): Instr {
-  memoiseArguments(node);
   const range = node.getRange();
   const keyword = node.getKeyword().toUpperCase();
   const anyNode = node as Instruction & {
