@@ -1,5 +1,5 @@
 import type { Rule } from '../core/rule.ts';
-import type { ContextFile } from '../core/context.ts';
+import type { BuildContextFacts, ContextFile } from '../core/context.ts';
 import { IgnoreMatcher, cleanPath, contextSources, filesForSource } from '../core/context.ts';
 import { formatBytes } from '../core/units.ts';
 
@@ -7,13 +7,38 @@ import { formatBytes } from '../core/units.ts';
  * The entry one level below what the source names, so that `COPY . .` reports `node_modules/` rather than
  * one file deep inside it: a file is itself, a deeper path its folder with a trailing `/`.
  */
-function contributor(source: string, file: ContextFile): string {
-  let src = cleanPath(source.replace(/\\/g, '/')).replace(/^\/+/, '').replace(/^(\.\.\/)+/, '');
-  if (src === '..') src = '.';
-  const depth = src === '.' || src === '' ? 0 : src.split('/').length;
+function contributor(depth: number, file: ContextFile): string {
   const parts = file.path.split('/');
   if (parts.length <= depth + 1) return file.path;
   return `${parts.slice(0, depth + 1).join('/')}/`;
+}
+
+/** How many segments a source names, cleaned the way filesForSource cleans it (`.` names none). */
+function sourceDepth(source: string): number {
+  let src = cleanPath(source.replace(/\\/g, '/')).replace(/^\/+/, '').replace(/^(\.\.\/)+/, '');
+  if (src === '..') src = '.';
+  return src === '.' || src === '' ? 0 : src.split('/').length;
+}
+
+// The editor re-lints on every change with the same walked file list; matching `.dockerignore` against a large
+// context is the expensive part, so the files it leaves are kept per list and ignore text.
+const visibleCache = new WeakMap<readonly ContextFile[], Map<string, ContextFile[]>>();
+const NOTHING_IGNORED = new IgnoreMatcher(undefined);
+
+function visibleFiles(facts: BuildContextFacts): ContextFile[] {
+  const text = facts.dockerignore?.text ?? '';
+  let byText = visibleCache.get(facts.files);
+  if (!byText) {
+    byText = new Map();
+    visibleCache.set(facts.files, byText);
+  }
+  let visible = byText.get(text);
+  if (!visible) {
+    const ignore = new IgnoreMatcher(text);
+    visible = facts.files.filter((f) => !ignore.ignores(f.path));
+    byText.set(text, visible);
+  }
+  return visible;
 }
 
 export const copyContextOverBudget: Rule = {
@@ -36,13 +61,14 @@ export const copyContextOverBudget: Rule = {
     const budget = ctx.policy.sizes.copyContext;
     const facts = ctx.buildContext;
     if (budget === undefined || !facts) return;
-    const ignore = new IgnoreMatcher(facts.dockerignore?.text);
+    const visible: BuildContextFacts = { ...facts, files: visibleFiles(facts) };
     for (const instr of ctx.model.instructions) {
       const sources = contextSources(instr);
       if (sources.length === 0) continue;
       const taken = new Map<string, { file: ContextFile; group: string }>();
       for (const s of sources) {
-        for (const f of filesForSource(s.source, facts, ignore)) if (!taken.has(f.path)) taken.set(f.path, { file: f, group: contributor(s.source, f) });
+        const depth = sourceDepth(s.source);
+        for (const f of filesForSource(s.source, visible, NOTHING_IGNORED)) if (!taken.has(f.path)) taken.set(f.path, { file: f, group: contributor(depth, f) });
       }
       let total = 0;
       const groups = new Map<string, number>();
