@@ -141,7 +141,7 @@ export function buildModel(text: string, options: ModelOptions = {}): Dockerfile
   const nodes = ast.getInstructions();
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i]!;
-    const instr = makeInstr(node, i, index, escapeChar);
+    const instr = makeInstr(node, i, index);
     model.instructions.push(instr);
     if (instr.keyword === 'FROM') {
       const lookup = varLookup(globalVars, buildArgs, true);
@@ -320,43 +320,71 @@ function memoiseArgumentScans(): void {
 }
 memoiseArgumentScans();
 
-function makeInstr(node: Instruction, i: number, index: TextIndex, escapeChar: string): Instr {
-  const range = node.getRange();
-  const keyword = node.getKeyword().toUpperCase();
-  const anyNode = node as Instruction & {
-    getFlags?: () => Flag[];
-    getHeredocs?: () => ReturnType<NonNullable<Instruction['getHeredocs']>>;
-    getProperties?: () => Property[];
-  };
-  const flags: FlagModel[] = (anyNode.getFlags?.() ?? []).map((f) => {
-    const options = new Map<string, FlagOptionModel>();
-    for (const o of f.getOptions()) options.set(o.getName().toLowerCase(), { value: o.getValue(), range: o.getRange(), valueRange: o.getValueRange() });
-    return { name: f.getName().toLowerCase(), value: f.getValue(), range: f.getRange(), valueRange: f.getValueRange(), options };
-  });
-  const heredocs: HeredocModel[] = (anyNode.getHeredocs?.() ?? []).map((h) => {
-    const contentRange = h.getContentRange();
-    return { name: h.getName(), contentRange, content: contentRange ? index.slice(contentRange) : '' };
-  });
-  const properties: PropertyModel[] =
-    keyword === 'ENV' || keyword === 'ARG' || keyword === 'LABEL'
-      ? (anyNode.getProperties?.() ?? []).map((p) => ({ name: p.getName(), nameRange: p.getNameRange(), value: p.getValue(), valueRange: p.getValueRange() }))
-      : [];
-  let logical = node.getArgumentsContent() ?? '';
-  if (heredocs.length > 0) logical = logical.split('\n')[0] ?? '';
-  void escapeChar;
-  return {
-    index: i,
-    keyword,
-    node,
-    range,
-    keywordRange: node.getInstructionRange(),
-    stage: undefined,
-    flags,
-    heredocs,
-    properties,
-    text: index.slice(range),
-    logical,
-  };
+type AstNode = Instruction & {
+  getFlags?: () => Flag[];
+  getHeredocs?: () => ReturnType<NonNullable<Instruction['getHeredocs']>>;
+  getProperties?: () => Property[];
+};
+
+/**
+ * An instruction whose derived views (flags, heredocs, properties, joined text) are computed on first use:
+ * most rules look at a few keywords only, and dockerfile-ast's accessors are not free.
+ */
+class LazyInstr implements Instr {
+  stage: Stage | undefined = undefined;
+  readonly range: Range;
+  readonly keywordRange: Range;
+  private cache: { flags?: FlagModel[]; heredocs?: HeredocModel[]; properties?: PropertyModel[]; text?: string; logical?: string } = {};
+
+  constructor(
+    readonly index: number,
+    readonly keyword: string,
+    readonly node: AstNode,
+    private readonly doc: TextIndex,
+  ) {
+    this.range = node.getRange();
+    this.keywordRange = node.getInstructionRange();
+  }
+
+  get text(): string {
+    return (this.cache.text ??= this.doc.slice(this.range));
+  }
+
+  get flags(): FlagModel[] {
+    return (this.cache.flags ??= (this.node.getFlags?.() ?? []).map((f) => {
+      const options = new Map<string, FlagOptionModel>();
+      for (const o of f.getOptions()) options.set(o.getName().toLowerCase(), { value: o.getValue(), range: o.getRange(), valueRange: o.getValueRange() });
+      return { name: f.getName().toLowerCase(), value: f.getValue(), range: f.getRange(), valueRange: f.getValueRange(), options };
+    }));
+  }
+
+  get heredocs(): HeredocModel[] {
+    if (this.cache.heredocs) return this.cache.heredocs;
+    // A heredoc needs `<<` in the instruction; most have none, and the scan for them is costly.
+    const found = this.text.includes('<<') ? (this.node.getHeredocs?.() ?? []) : [];
+    return (this.cache.heredocs = found.map((h) => {
+      const contentRange = h.getContentRange();
+      return { name: h.getName(), contentRange, content: contentRange ? this.doc.slice(contentRange) : '' };
+    }));
+  }
+
+  get properties(): PropertyModel[] {
+    if (this.cache.properties) return this.cache.properties;
+    const k = this.keyword;
+    const props = k === 'ENV' || k === 'ARG' || k === 'LABEL' ? (this.node.getProperties?.() ?? []) : [];
+    return (this.cache.properties = props.map((p) => ({ name: p.getName(), nameRange: p.getNameRange(), value: p.getValue(), valueRange: p.getValueRange() })));
+  }
+
+  get logical(): string {
+    if (this.cache.logical !== undefined) return this.cache.logical;
+    let logical = this.node.getArgumentsContent() ?? '';
+    if (this.heredocs.length > 0) logical = logical.split('\n')[0] ?? '';
+    return (this.cache.logical = logical);
+  }
+}
+
+function makeInstr(node: Instruction, i: number, index: TextIndex): Instr {
+  return new LazyInstr(i, node.getKeyword().toUpperCase(), node as AstNode, index);
 }
 
 function leadingDirectives(text: string): Directive[] {

@@ -438,9 +438,16 @@ export function compilePolicyPatterns(patterns: readonly SecretPattern[]): Token
   return out;
 }
 
-/** Every pattern in force, in priority order. */
+const patternCache = new WeakMap<readonly SecretPattern[], TokenPattern[]>();
+
+/** Every pattern in force, in priority order; compiled once per policy (its pattern list is kept as the key). */
 export function secretPatterns(policyPatterns: readonly SecretPattern[] = []): TokenPattern[] {
-  return [...BUILTIN_PATTERNS, ...compilePolicyPatterns(policyPatterns), ...BUILTIN_FALLBACK_PATTERNS];
+  let hit = patternCache.get(policyPatterns);
+  if (!hit) {
+    hit = [...BUILTIN_PATTERNS, ...compilePolicyPatterns(policyPatterns), ...BUILTIN_FALLBACK_PATTERNS];
+    patternCache.set(policyPatterns, hit);
+  }
+  return hit;
 }
 
 /**
@@ -529,6 +536,18 @@ function compileSensitive(glob: string, what: string, except?: string): Sensitiv
   const rule: SensitiveRule = { glob, what, folder, re };
   if (except) rule.except = new RegExp(except);
   return rule;
+}
+
+const sensitiveCache = new WeakMap<readonly string[], SensitiveFiles>();
+
+/** The sensitive-file matcher for a policy's extra globs, compiled once per policy. */
+export function sensitiveFilesFor(extraGlobs: readonly string[]): SensitiveFiles {
+  let hit = sensitiveCache.get(extraGlobs);
+  if (!hit) {
+    hit = new SensitiveFiles(extraGlobs);
+    sensitiveCache.set(extraGlobs, hit);
+  }
+  return hit;
 }
 
 export class SensitiveFiles {

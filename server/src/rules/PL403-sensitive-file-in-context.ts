@@ -3,7 +3,7 @@ import type { DockerfileModel } from '../core/model.ts';
 import type { BuildContextFacts } from '../core/context.ts';
 import type { Fix } from '../core/types.ts';
 import { IgnoreMatcher, cleanPath, contextSources, filesForSource } from '../core/context.ts';
-import { SensitiveFiles, expandAt, sensitiveHitsForSource, type SensitiveHit } from '../core/secrets.ts';
+import { sensitiveFilesFor, expandAt, sensitiveHitsForSource, type SensitiveHit } from '../core/secrets.ts';
 import { TextIndex } from '../core/text.ts';
 
 export const sensitiveFileInContext: Rule = {
@@ -26,7 +26,7 @@ export const sensitiveFileInContext: Rule = {
     const model = ctx.model;
     const facts = ctx.buildContext;
     const ignore = new IgnoreMatcher(facts?.dockerignore?.text);
-    const sensitive = new SensitiveFiles(ctx.policy.secrets.sensitiveFiles);
+    const sensitive = sensitiveFilesFor(ctx.policy.secrets.sensitiveFiles);
     const named = explicitPaths(model);
     for (const instr of model.instructions) {
       const seen = new Set<string>();

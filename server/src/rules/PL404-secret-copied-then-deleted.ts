@@ -1,7 +1,7 @@
 import type { Rule } from '../core/rule.ts';
 import type { DockerfileModel, Instr } from '../core/model.ts';
 import { IgnoreMatcher, cleanPath, contextSources } from '../core/context.ts';
-import { SensitiveFiles, expandAt, sensitiveHitsForSource, workdirAt, type SensitiveHit } from '../core/secrets.ts';
+import { sensitiveFilesFor, expandAt, sensitiveHitsForSource, workdirAt, type SensitiveHit } from '../core/secrets.ts';
 import { basename, programIndex, runCommands } from '../core/shell.ts';
 
 export const secretCopiedThenDeleted: Rule = {
@@ -24,7 +24,7 @@ export const secretCopiedThenDeleted: Rule = {
     const model = ctx.model;
     const facts = ctx.buildContext;
     const ignore = new IgnoreMatcher(facts?.dockerignore?.text);
-    const sensitive = new SensitiveFiles(ctx.policy.secrets.sensitiveFiles);
+    const sensitive = sensitiveFilesFor(ctx.policy.secrets.sensitiveFiles);
     for (const stage of model.stages) {
       const ins = stage.instructions;
       for (let k = 0; k < ins.length; k++) {
