@@ -43,6 +43,11 @@ images:
       tags: ["14.04", "16.04"]
       reason: "End of life"
       replacement: ubuntu:24.04
+  replacements:
+    - from: python
+      to: registry.acme.internal/golden/python
+    - from: ghcr.io/legacy/*
+      to: registry.acme.internal/golden/base:2
 registries:
   trusted: [docker.io, ghcr.io, "*.acme.internal"]
 pinning:
@@ -50,6 +55,8 @@ pinning:
   scope: final
   precision: patch
   stages: { builder: tag }
+  platformDigests: true
+  bump: minor
 sizes:
   baseImage: 300MB
   layer: 100MB
@@ -71,4 +78,8 @@ waivers:
     reason: "OPS-12 migration"
     owner: team-x
     expires: 2027-01-31
+builds:
+  - dockerfile: ./services/api/Dockerfile
+    image: registry.acme.internal/team/api:main
+  - { dockerfile: "services/*/Dockerfile", image: registry.acme.internal/team/services }
 `;

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decodePolicyBytes, findPolicyFile, loadPolicy } from '../../server/src/policy/load.ts';
-import { brief, expected } from './helpers.ts';
+import { parseImageRef } from '../../server/src/core/imageRef.ts';
+import { replacementTarget } from '../../server/src/core/registryView.ts';
+import { at, brief, expected } from './helpers.ts';
 
 let root = '';
 function write(rel: string, text: string | Uint8Array): string {
@@ -39,6 +41,50 @@ describe('extends', () => {
     ]);
     assert.deepEqual(policy.sources?.['pinning.level'], { file: team, line: 3, column: 3 });
     assert.deepEqual(policy.sources?.['pinning.scope'], { file: org, line: 3, column: 3 });
+  });
+
+  test('replacements and builds: the child\'s entries come first, so its mapping wins; each keeps its own file', () => {
+    const orgText = [
+      'images:',
+      '  replacements:',
+      '    - from: node',
+      '      to: registry.acme.internal/org/node',
+      '    - from: python',
+      '      to: registry.acme.internal/org/python',
+      'pinning:',
+      '  platformDigests: true',
+      '  bump: minor',
+      'builds:',
+      '  - dockerfile: "**/Dockerfile"',
+      '    image: registry.acme.internal/org/any',
+      '',
+    ].join('\n');
+    const org = write('mappings/org/.plimsoll.yaml', orgText);
+    const repoText = 'extends: ../org/.plimsoll.yaml\nimages:\n  replacements:\n    - from: node\n      to: registry.acme.internal/team/node:20\npinning:\n  bump: patch\nbuilds:\n  - dockerfile: api/Dockerfile\n    image: registry.acme.internal/team/api\n';
+    const repo = write('mappings/repo/.plimsoll.yaml', repoText);
+    const { policy, errors } = loadPolicy(repo);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(policy.replacements?.map((r) => [r.to, r.source?.file]), [
+      ['registry.acme.internal/team/node:20', repo],
+      ['registry.acme.internal/org/node', org],
+      ['registry.acme.internal/org/python', org],
+    ]);
+    // The engine takes the first match: the child's for node, the parent's for python.
+    const target = (image: string): string | undefined => {
+      const t = replacementTarget(parseImageRef(image)!, policy);
+      return t && `${t.registry}/${t.repository}${t.tag !== undefined ? `:${t.tag}` : ''}`;
+    };
+    assert.equal(target('node:18'), 'registry.acme.internal/team/node:20');
+    assert.equal(target('python:3.11'), 'registry.acme.internal/org/python');
+    assert.equal(target('ruby:3'), undefined);
+    assert.deepEqual(policy.builds?.map((b) => [b.dockerfile, b.source?.file]), [
+      ['api/Dockerfile', repo],
+      ['**/Dockerfile', org],
+    ]);
+    assert.equal(policy.pinning.platformDigests, true);
+    assert.equal(policy.pinning.bump, 'patch');
+    assert.deepEqual(policy.sources?.['pinning.bump'], { file: repo, ...at(repoText, 'bump:') });
+    assert.deepEqual(policy.sources?.['pinning.platformDigests'], { file: org, ...at(orgText, 'platformDigests:') });
   });
 
   test('a file extended twice (a diamond) is applied once', () => {

@@ -90,13 +90,55 @@ test('files are most general first without repeats; sources: the child wins per 
   assert.deepEqual(m.sources, { 'pinning.level': src('/repo/.plimsoll.yaml', 4), 'sizes.layer': src('/org/.plimsoll.yaml', 9) });
 });
 
+test('replacements and builds: child entries first, then the parent\'s; absent stays absent', () => {
+  const p = mergePolicies(parent(), {
+    replacements: [{ from: 'docker.io/library/node', to: 'org/node', source: src('/org/.plimsoll.yaml', 20) }],
+    builds: [{ dockerfile: '**/Dockerfile', image: 'org/any', source: src('/org/.plimsoll.yaml', 30) }],
+  });
+  const m = mergePolicies(p, {
+    replacements: [{ from: 'docker.io/library/*', to: 'team/base' }, { from: 'docker.io/library/node', to: 'team/node' }],
+    builds: [{ dockerfile: 'api/Dockerfile', image: 'team/api' }],
+  });
+  assert.deepEqual(m.replacements?.map((r) => r.to), ['team/base', 'team/node', 'org/node']);
+  assert.deepEqual(m.builds?.map((b) => b.image), ['team/api', 'org/any']);
+  // Entries keep their own source, so an inherited build stays relative to its own policy's folder.
+  assert.deepEqual(m.builds?.[1]?.source, src('/org/.plimsoll.yaml', 30));
+  assert.deepEqual(mergePolicies(p, {}).replacements?.map((r) => r.to), ['org/node']);
+  assert.deepEqual(mergePolicies(p, { builds: [] }).builds?.map((b) => b.image), ['org/any']);
+  assert.equal(mergePolicies(parent(), {}).replacements, undefined);
+  assert.equal(mergePolicies(parent(), {}).builds, undefined);
+  assert.deepEqual(mergePolicies(parent(), { builds: [] }).builds, []);
+});
+
+test('pinning.platformDigests and pinning.bump: the child wins when it sets them, else the parent\'s stay', () => {
+  const p = mergePolicies(parent(), { pinning: { platformDigests: true, bump: 'minor' } });
+  assert.deepEqual(p.pinning, { level: 'digest', scope: 'final', precision: 'any', stages: { builder: 'tag', test: 'none' }, platformDigests: true, bump: 'minor' });
+  assert.deepEqual(mergePolicies(p, { pinning: { level: 'tag' } }).pinning, { ...p.pinning, level: 'tag' });
+  const m = mergePolicies(p, { pinning: { platformDigests: false, bump: 'patch' } });
+  assert.equal(m.pinning.platformDigests, false);
+  assert.equal(m.pinning.bump, 'patch');
+  // Unset anywhere: the engine's defaults apply (index digests, patch bumps).
+  assert.equal(parent().pinning.platformDigests, undefined);
+  assert.equal(parent().pinning.bump, undefined);
+});
+
 test('the arguments are not modified', () => {
   const p = parent();
+  p.replacements = [{ from: 'a', to: 'b' }];
+  p.builds = [{ dockerfile: 'Dockerfile', image: 'b' }];
   const before = structuredClone(p);
-  const child = { deniedImages: [{ image: 'x', reason: 'y' }], pinning: { stages: { a: 'none' as const } }, rules: { PL1: { severity: 'info' as const } } };
+  const child = {
+    deniedImages: [{ image: 'x', reason: 'y' }],
+    replacements: [{ from: 'c', to: 'd' }],
+    builds: [{ dockerfile: 'x/Dockerfile', image: 'd' }],
+    pinning: { stages: { a: 'none' as const }, bump: 'minor' as const },
+    rules: { PL1: { severity: 'info' as const } },
+  };
   const childBefore = structuredClone(child);
   const m = mergePolicies(p, child);
   m.deniedImages.push({ image: 'z', reason: 'z' });
+  m.replacements?.push({ from: 'e', to: 'f' });
+  m.builds?.push({ dockerfile: 'y', image: 'f' });
   m.pinning.stages['q'] = 'tag';
   m.rules['PL2'] = {};
   assert.deepEqual(p, before);

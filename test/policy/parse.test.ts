@@ -23,8 +23,12 @@ describe('the full example', () => {
       deniedImages: [
         { image: 'docker.io/library/ubuntu', tags: ['14.04', '16.04'], reason: 'End of life', replacement: 'ubuntu:24.04', source: src('image: ubuntu') },
       ],
+      replacements: [
+        { from: 'docker.io/library/python', to: 'registry.acme.internal/golden/python', source: src('from: python') },
+        { from: 'ghcr.io/legacy/*', to: 'registry.acme.internal/golden/base:2', source: src('from: ghcr.io') },
+      ],
       trustedRegistries: ['docker.io', 'ghcr.io', '*.acme.internal'],
-      pinning: { level: 'digest', scope: 'final', precision: 'patch', stages: { builder: 'tag' } },
+      pinning: { level: 'digest', scope: 'final', precision: 'patch', stages: { builder: 'tag' }, platformDigests: true, bump: 'minor' },
       sizes: { baseImage: 300_000_000, layer: 100_000_000, copyContext: 50_000_000 },
       secrets: {
         patterns: [{ id: 'acme-token', description: 'ACME API token', regex: 'acme_[a-z0-9]{32}', source: src('{ id: acme-token') }],
@@ -44,6 +48,10 @@ describe('the full example', () => {
           source: src('rules: [PL101]'),
         },
       ],
+      builds: [
+        { dockerfile: 'services/api/Dockerfile', image: 'registry.acme.internal/team/api:main', source: src('dockerfile: ./services') },
+        { dockerfile: 'services/*/Dockerfile', image: 'registry.acme.internal/team/services', source: src('{ dockerfile') },
+      ],
       allowInlineSuppression: false,
       files: [FILE],
       sources: {
@@ -52,6 +60,8 @@ describe('the full example', () => {
         'pinning.scope': src('scope:'),
         'pinning.precision': src('precision:'),
         'pinning.stages.builder': src('builder: tag'),
+        'pinning.platformDigests': src('platformDigests:'),
+        'pinning.bump': src('bump:'),
         'sizes.baseImage': src('baseImage:'),
         'sizes.layer': src('layer:'),
         'sizes.copyContext': src('copyContext:'),
@@ -153,6 +163,71 @@ const CASES: Case[] = [
   { name: 'extends by URL', yaml: 'extends: [./base.yaml, https://example.com/p.yaml]\n', want: [['error', 'unsupported', 'https://']] },
   { name: 'extends of the wrong type', yaml: 'extends: {path: x}\n', want: [['error', 'type', '{path']] },
   { name: 'unknown alias', yaml: 'rules: *nope\n', want: [['error', 'yaml-syntax', '*nope']] },
+
+  // pinning.platformDigests and pinning.bump
+  { name: 'platformDigests as text', yaml: 'pinning:\n  platformDigests: "yes"\n', want: [['error', 'type', '"yes"']] },
+  { name: 'platformDigests as a YAML 1.1 word (text under YAML 1.2)', yaml: 'pinning:\n  platformDigests: on\n', want: [['error', 'type', 'on']] },
+  { name: 'platformDigests as a number', yaml: 'pinning:\n  platformDigests: 1\n', want: [['error', 'type', '1']] },
+  { name: 'platformDigests as a list', yaml: 'pinning:\n  platformDigests: [linux/amd64]\n', want: [['error', 'type', '[linux']] },
+  { name: 'empty platformDigests', yaml: 'pinning:\n  platformDigests:\n', want: [['error', 'required', 'platformDigests']] },
+  { name: 'misspelt platformDigests', yaml: 'pinning:\n  platformDigest: true\n', want: [['warning', 'unknown-key', 'platformDigest']], suggestion: 'platformDigests' },
+  { name: 'bump beyond the major', yaml: 'pinning:\n  bump: major\n', want: [['error', 'enum', 'major']] },
+  { name: 'misspelt bump', yaml: 'pinning:\n  bump: minr\n', want: [['error', 'enum', 'minr']], suggestion: 'minor' },
+  { name: 'bump as a number', yaml: 'pinning:\n  bump: 1\n', want: [['error', 'enum', '1']] },
+  { name: 'empty bump', yaml: 'pinning:\n  bump:\n', want: [['error', 'required', 'bump']] },
+  { name: 'bump as a mapping', yaml: 'pinning:\n  bump: { to: minor }\n', want: [['error', 'enum', '{ to']] },
+
+  // images.replacements
+  { name: 'replacements not a list', yaml: 'images:\n  replacements: { from: node, to: x/node }\n', want: [['error', 'type', '{ from']] },
+  { name: 'replacement entry not a mapping', yaml: 'images:\n  replacements:\n    - node\n', want: [['error', 'type', 'node']] },
+  { name: 'replacement without to', yaml: 'images:\n  replacements:\n    - from: node\n', want: [['error', 'required', 'from:']] },
+  { name: 'replacement without from (flow)', yaml: 'images:\n  replacements: [{ to: acme/node }]\n', want: [['error', 'required', '{ to']] },
+  { name: 'misspelt from', yaml: 'images:\n  replacements:\n    - form: node\n      to: acme/node\n', want: [['warning', 'unknown-key', 'form'], ['error', 'required', 'form']], suggestion: 'from' },
+  { name: 'empty from', yaml: 'images:\n  replacements:\n    - from:\n      to: acme/node\n', want: [['error', 'required', 'from']] },
+  { name: 'from as a list', yaml: 'images:\n  replacements:\n    - from: [node, python]\n      to: acme/base\n', want: [['error', 'type', '[node']] },
+  { name: 'from in upper case', yaml: 'images:\n  replacements:\n    - from: Node\n      to: acme/node\n', want: [['error', 'image', 'Node']] },
+  { name: 'from with a digest', yaml: 'images:\n  replacements:\n    - from: node@sha256:abc\n      to: acme/node\n', want: [['error', 'image', 'node@']] },
+  { name: 'from with a variable', yaml: 'images:\n  replacements:\n    - from: $BASE\n      to: acme/node\n', want: [['error', 'image', '$BASE']] },
+  { name: 'from with a tag', yaml: 'images:\n  replacements:\n    - from: node:20\n      to: acme/node\n', want: [['error', 'tag', 'node:20']], suggestion: 'node' },
+  { name: 'to that is not a reference', yaml: 'images:\n  replacements:\n    - from: node\n      to: "Golden Node"\n', want: [['error', 'image', '"Golden']] },
+  { name: 'to in upper case', yaml: 'images:\n  replacements:\n    - from: node\n      to: acme/Node\n', want: [['error', 'image', 'acme/Node']] },
+  { name: 'to with a digest', yaml: `images:\n  replacements:\n    - from: node\n      to: acme/node@sha256:${'a'.repeat(64)}\n`, want: [['error', 'image', 'acme/node@']] },
+  { name: 'to as a glob', yaml: 'images:\n  replacements:\n    - from: node\n      to: acme/*\n', want: [['error', 'image', 'acme/*']] },
+  { name: 'to with a scheme', yaml: 'images:\n  replacements:\n    - from: node\n      to: https://registry.acme.internal/node\n', want: [['error', 'image', 'https']] },
+  { name: 'to with a variable', yaml: 'images:\n  replacements:\n    - from: node\n      to: ${REGISTRY}/node\n', want: [['error', 'image', '${REGISTRY}']] },
+  { name: 'to with a bad tag', yaml: 'images:\n  replacements:\n    - from: node\n      to: "acme/node:20 lts"\n', want: [['error', 'image', '"acme']] },
+  { name: 'empty to', yaml: 'images:\n  replacements:\n    - from: node\n      to: ""\n', want: [['error', 'required', '""']] },
+  { name: 'to as a mapping', yaml: 'images:\n  replacements:\n    - from: node\n      to: { image: acme/node }\n', want: [['error', 'type', '{ image']] },
+  {
+    name: 'the same from twice (normalised) is a warning at the second',
+    yaml: 'images:\n  replacements:\n    - from: node\n      to: acme/node\n    - from: docker.io/library/node\n      to: other/node\n',
+    want: [['warning', 'duplicate-id', 'docker.io/library/node']],
+  },
+
+  // builds
+  { name: 'builds not a list', yaml: 'builds: { dockerfile: Dockerfile, image: acme/app }\n', want: [['error', 'type', '{ dockerfile']] },
+  { name: 'builds given as text', yaml: 'builds: Dockerfile\n', want: [['error', 'type', 'Dockerfile']] },
+  { name: 'build entry not a mapping', yaml: 'builds:\n  - Dockerfile\n', want: [['error', 'type', 'Dockerfile']] },
+  { name: 'build without image', yaml: 'builds:\n  - dockerfile: Dockerfile\n', want: [['error', 'required', 'dockerfile:']] },
+  { name: 'build without dockerfile', yaml: 'builds:\n  - image: acme/app\n', want: [['error', 'required', 'image:']] },
+  { name: 'misspelt dockerfile', yaml: 'builds:\n  - dockerFile: Dockerfile\n    image: acme/app\n', want: [['warning', 'unknown-key', 'dockerFile'], ['error', 'required', 'dockerFile']], suggestion: 'dockerfile' },
+  { name: 'absolute dockerfile', yaml: 'builds:\n  - dockerfile: /src/app/Dockerfile\n    image: acme/app\n', want: [['error', 'path', '/src']] },
+  { name: 'Windows-absolute dockerfile', yaml: 'builds:\n  - dockerfile: "C:/src/Dockerfile"\n    image: acme/app\n', want: [['error', 'path', '"C:']] },
+  { name: 'dockerfile with backslashes', yaml: "builds:\n  - dockerfile: 'services\\api\\Dockerfile'\n    image: acme/app\n", want: [['error', 'path', "'services"]] },
+  { name: 'dockerfile outside the folder', yaml: 'builds:\n  - dockerfile: ../other/Dockerfile\n    image: acme/app\n', want: [['error', 'path', '../other']] },
+  { name: 'dockerfile that names no file', yaml: 'builds:\n  - dockerfile: ./\n    image: acme/app\n', want: [['error', 'path', './']] },
+  { name: 'dockerfile as a list', yaml: 'builds:\n  - dockerfile: [a, b]\n    image: acme/app\n', want: [['error', 'type', '[a, b]']] },
+  { name: 'empty dockerfile', yaml: 'builds:\n  - dockerfile: ""\n    image: acme/app\n', want: [['error', 'required', '""']] },
+  { name: 'build image that is not a reference', yaml: 'builds:\n  - dockerfile: Dockerfile\n    image: "my app"\n', want: [['error', 'image', '"my app"']] },
+  { name: 'build image as a glob', yaml: 'builds:\n  - dockerfile: Dockerfile\n    image: acme/app:*\n', want: [['error', 'image', 'acme/app:*']] },
+  { name: 'build image with a variable', yaml: 'builds:\n  - dockerfile: Dockerfile\n    image: acme/app:$TAG\n', want: [['error', 'image', 'acme/app:$TAG']] },
+  { name: 'build image with a bad digest', yaml: 'builds:\n  - dockerfile: Dockerfile\n    image: acme/app@sha256:abc\n', want: [['error', 'image', 'acme/app@']] },
+  { name: 'empty build image', yaml: 'builds:\n  - dockerfile: Dockerfile\n    image:\n', want: [['error', 'required', 'image']] },
+  {
+    name: 'the same dockerfile twice (after ./) is a warning at the second',
+    yaml: 'builds:\n  - dockerfile: api/Dockerfile\n    image: acme/api\n  - dockerfile: ./api/Dockerfile\n    image: acme/api2\n',
+    want: [['warning', 'duplicate-id', './api/Dockerfile']],
+  },
 ];
 
 describe('each mistake is reported at its own position', () => {
@@ -278,6 +353,93 @@ describe('details of the format', () => {
     assert.deepEqual(errors, []);
     assert.equal(policy?.policy.waivers?.[0]?.expires, '2027-01-31');
     assert.deepEqual(policy?.policy.rules, { PL101: { severity: 'off' } });
+  });
+
+  test('replacements: from is normalised like allow images, to is kept as written', () => {
+    const yaml = [
+      'images:',
+      '  replacements:',
+      '    - { from: node, to: registry.acme.internal/golden/node }',
+      '    - { from: acme/*, to: "registry.acme.internal/golden/acme:1.2" }',
+      '    - { from: ghcr.io/old/**, to: localhost:5000/base }',
+      '    - { from: index.docker.io/library/python, to: python:3.12-slim }',
+      '    - { from: "**", to: registry.acme.internal/golden/base }',
+      '',
+    ].join('\n');
+    const { policy, errors } = parse(yaml);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(policy?.policy.replacements?.map((r) => [r.from, r.to, r.source?.line]), [
+      ['docker.io/library/node', 'registry.acme.internal/golden/node', 3],
+      ['docker.io/acme/*', 'registry.acme.internal/golden/acme:1.2', 4],
+      ['ghcr.io/old/**', 'localhost:5000/base', 5],
+      ['docker.io/library/python', 'python:3.12-slim', 6],
+      ['**', 'registry.acme.internal/golden/base', 7],
+    ]);
+  });
+
+  test('builds: a leading ./ is dropped; the image may carry a tag and a digest', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const yaml = `builds:\n  - dockerfile: ././api/Dockerfile\n    image: registry.acme.internal/team/api:main@${digest}\n  - dockerfile: "**/Dockerfile"\n    image: acme/app\n`;
+    const { policy, errors } = parse(yaml);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(policy?.policy.builds?.map((b) => [b.dockerfile, b.image, b.source?.file, b.source?.line, b.source?.column]), [
+      ['api/Dockerfile', `registry.acme.internal/team/api:main@${digest}`, FILE, 2, 5],
+      ['**/Dockerfile', 'acme/app', FILE, 4, 5],
+    ]);
+  });
+
+  test('an error covers exactly the offending value', () => {
+    const yaml = 'images:\n  replacements:\n    - from: node:20\n      to: acme/node\nbuilds:\n  - dockerfile: ../x/Dockerfile\n    image: acme/app\n';
+    const spans = parse(yaml).errors.map((e) => [e.code, e.line, e.column, e.endLine, e.endColumn, e.suggestion]);
+    assert.deepEqual(spans, [
+      ['tag', 3, 13, 3, 20, 'node'],
+      ['path', 6, 17, 6, 32, undefined],
+    ]);
+  });
+
+  test('a broken replacement or build is dropped; its siblings are kept', () => {
+    const yaml = [
+      'images:',
+      '  replacements:',
+      '    - { from: Node, to: acme/node }',
+      '    - { from: python, to: acme/python }',
+      '    - { from: ruby, to: "acme/ruby@sha256:0000" }',
+      'pinning:',
+      '  platformDigests: maybe',
+      '  bump: minor',
+      'builds:',
+      '  - { dockerfile: /abs/Dockerfile, image: acme/a }',
+      '  - { dockerfile: b/Dockerfile, image: acme/b }',
+      '  - { dockerfile: c/Dockerfile }',
+      '',
+    ].join('\n');
+    const { policy, errors } = parse(yaml);
+    assert.deepEqual(errors.map(brief), [
+      expected(yaml, 'error', 'image', 'Node'),
+      expected(yaml, 'error', 'image', '"acme/ruby'),
+      expected(yaml, 'error', 'type', 'maybe'),
+      expected(yaml, 'error', 'path', '/abs'),
+      expected(yaml, 'error', 'required', '{ dockerfile: c'),
+    ]);
+    assert.deepEqual(policy?.policy.replacements?.map((r) => r.to), ['acme/python']);
+    assert.deepEqual(policy?.policy.pinning, { bump: 'minor' });
+    assert.deepEqual(policy?.policy.builds?.map((b) => b.dockerfile), ['b/Dockerfile']);
+    assert.deepEqual(Object.keys(policy?.policy.sources ?? {}), ['pinning.bump']);
+  });
+
+  test('platformDigests: false is kept (it overrides a parent), and YAML 1.1 yes/no are booleans there', () => {
+    assert.equal(parse('pinning:\n  platformDigests: false\n').policy?.policy.pinning?.platformDigests, false);
+    const { policy, errors } = parse('%YAML 1.1\n---\npinning:\n  platformDigests: yes\n');
+    assert.deepEqual(errors, []);
+    assert.equal(policy?.policy.pinning?.platformDigests, true);
+  });
+
+  test('an empty replacements or builds list is kept as empty; an empty key is a warning', () => {
+    const { policy, errors } = parse('images:\n  replacements: []\nbuilds: []\n');
+    assert.deepEqual(errors, []);
+    assert.deepEqual([policy?.policy.replacements, policy?.policy.builds], [[], []]);
+    const text = 'images:\n  replacements:\nbuilds:\n';
+    assert.deepEqual(parse(text).errors.map(brief), [expected(text, 'warning', 'type', 'replacements'), expected(text, 'warning', 'type', 'builds')]);
   });
 
   test('anchors and aliases are followed', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { PIN_LEVELS, PIN_SCOPES, policyKeyPaths, RULE_LEVELS, TAG_PRECISIONS } from '../../server/src/policy/keys.ts';
+import { PIN_BUMPS, PIN_LEVELS, PIN_SCOPES, policyKeyPaths, RULE_LEVELS, TAG_PRECISIONS } from '../../server/src/policy/keys.ts';
 import { parseSize, SIZE_RE } from '../../server/src/policy/sizes.ts';
 import { brief, parse } from './helpers.ts';
 
@@ -76,6 +76,7 @@ test('enums agree', () => {
   assert.deepEqual(enumAt('pinning.scope'), [...PIN_SCOPES]);
   assert.deepEqual(enumAt('pinning.precision'), [...TAG_PRECISIONS]);
   assert.deepEqual(enumAt('pinning.stages.*'), [...PIN_LEVELS]);
+  assert.deepEqual(enumAt('pinning.bump'), [...PIN_BUMPS]);
   assert.deepEqual(enumAt('rules.*'), [...RULE_LEVELS]);
   assert.deepEqual(enumAt('rules.*.severity'), [...RULE_LEVELS]);
 });
@@ -87,6 +88,29 @@ test('the size pattern is the parser’s', () => {
   for (const s of ['300MB', '1.5GiB', 'x', '1 2']) assert.equal(new RegExp(p0(patterns)).test(s), parseSize(s) !== undefined, s);
 });
 const p0 = (ps: string[]): string => ps[0]!;
+
+test('the string patterns of replacements and builds agree with the parser', () => {
+  const patternAt = (path: string): RegExp => {
+    const p = visits.filter((v) => v.path === path).map((v) => deref(v.node).pattern).find((x) => x !== undefined);
+    assert.ok(p, `${path} has no pattern`);
+    return new RegExp(p, 'u');
+  };
+  // [path, sample, extra fields that make the entry complete]
+  const samples: [string, string[], Record<string, string>][] = [
+    ['images.replacements[].from', ['node', 'acme/*', 'ghcr.io/acme/**', 'localhost:5000/app', 'node:20', 'node@sha256:abc', 'localhost:5000/app:1', 'a b'], { to: 'acme/node' }],
+    ['images.replacements[].to', ['acme/node', 'acme/node:20', 'localhost:5000/app:1', 'acme/*', 'acme/node@sha256:abc', '$REG/node', 'a b'], { from: 'node' }],
+    ['builds[].dockerfile', ['Dockerfile', './api/Dockerfile', 'services/*/Dockerfile', '/abs/Dockerfile', 'C:/src/Dockerfile', '../x/Dockerfile', 'a/../b', 'a\\b', './', 'a..b/Dockerfile'], { image: 'acme/app' }],
+  ];
+  for (const [path, values, rest] of samples) {
+    const re = patternAt(path);
+    const key = path.slice(path.lastIndexOf('.') + 1);
+    for (const value of values) {
+      const doc = docAt(path.slice(0, path.lastIndexOf('.')), { [key]: value, ...rest });
+      const parserOk = parse(stringify(doc)).errors.length === 0;
+      assert.equal(re.test(value), parserOk, `${path}: ${value}`);
+    }
+  }
+});
 
 /** A document holding `value` at `path` (`waivers[].file` -> `{ waivers: [{ file: value }] }`). */
 function docAt(path: string, value: unknown): unknown {

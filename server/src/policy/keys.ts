@@ -1,20 +1,22 @@
 // The keys and enum values of `.plimsoll.yaml`, in one place: the parser checks against these and a
 // test checks that schema/plimsoll.schema.json declares exactly the same.
-import type { PinLevel, TagPrecision } from '../core/policy.ts';
+import type { PinLevel, PinningPolicy, TagPrecision } from '../core/policy.ts';
 
 export const POLICY_KEYS = {
-  root: ['extends', 'images', 'registries', 'pinning', 'sizes', 'secrets', 'rules', 'suppression', 'waivers'],
-  images: ['allow', 'deny'],
+  root: ['extends', 'images', 'registries', 'pinning', 'sizes', 'secrets', 'rules', 'suppression', 'waivers', 'builds'],
+  images: ['allow', 'deny', 'replacements'],
   allow: ['image', 'tags', 'semver', 'variants'],
   deny: ['image', 'tags', 'semver', 'variants', 'reason', 'replacement'],
+  replacement: ['from', 'to'],
   registries: ['trusted'],
-  pinning: ['level', 'scope', 'precision', 'stages'],
+  pinning: ['level', 'scope', 'precision', 'stages', 'platformDigests', 'bump'],
   sizes: ['baseImage', 'layer', 'copyContext'],
   secrets: ['patterns', 'allowedNames', 'sensitiveFiles'],
   pattern: ['id', 'description', 'regex'],
   rule: ['severity'],
   suppression: ['inline'],
   waiver: ['rules', 'file', 'stage', 'image', 'reason', 'owner', 'expires'],
+  build: ['dockerfile', 'image'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type KeyContext = keyof typeof POLICY_KEYS;
@@ -25,6 +27,7 @@ const CONTEXT_PATHS: Record<KeyContext, string> = {
   images: 'images',
   allow: 'images.allow[]',
   deny: 'images.deny[]',
+  replacement: 'images.replacements[]',
   registries: 'registries',
   pinning: 'pinning',
   sizes: 'sizes',
@@ -33,6 +36,7 @@ const CONTEXT_PATHS: Record<KeyContext, string> = {
   rule: 'rules.*',
   suppression: 'suppression',
   waiver: 'waivers[]',
+  build: 'builds[]',
 };
 
 /** Every key the parser knows, as a path: `images.allow[].tags`, `rules.*.severity`. */
@@ -48,6 +52,7 @@ export function policyKeyPaths(): string[] {
 export const PIN_LEVELS: readonly PinLevel[] = ['none', 'tag', 'digest'];
 export const PIN_SCOPES: readonly ('all' | 'final')[] = ['all', 'final'];
 export const TAG_PRECISIONS: readonly TagPrecision[] = ['any', 'major', 'minor', 'patch'];
+export const PIN_BUMPS: readonly NonNullable<PinningPolicy['bump']>[] = ['patch', 'minor'];
 export const RULE_LEVELS = ['error', 'warning', 'info', 'off'] as const;
 export type RuleLevel = (typeof RULE_LEVELS)[number];
 

@@ -5,10 +5,13 @@
 //   declares one there is no allowlist. (A child can not remove its parent's allowlist.)
 // - images.deny, waivers: concatenated, parent first. A child can not lift a parent's deny entry;
 //   it can only waive findings, and waivers name a reason and an owner for review.
+// - images.replacements, builds: concatenated, child first. The first entry that matches is used,
+//   so a child's mapping wins over its parent's for the same image or Dockerfile.
 // - secrets.patterns: concatenated; a child pattern with the same id replaces the parent's.
 // - secrets.allowedNames, secrets.sensitiveFiles: unioned.
 // - registries.trusted: the child's list replaces the parent's, only when the child gives one.
-// - pinning.level/scope/precision, sizes.*, suppression.inline: the child wins where it sets them.
+// - pinning.level/scope/precision/platformDigests/bump, sizes.*, suppression.inline: the child
+//   wins where it sets them.
 // - pinning.stages, rules: per stage name / rule id, the child wins.
 // - files: parent's then child's (most general first); sources: the child wins per key.
 import type { Policy } from '../core/policy.ts';
@@ -35,6 +38,13 @@ export function mergePolicies(base: Policy, override: PolicyOverlay): Policy {
   for (const [id, setting] of Object.entries(override.rules ?? {})) out.rules[id] = { ...base.rules[id], ...setting };
   if (base.allowedImages !== undefined || override.allowedImages !== undefined) {
     out.allowedImages = [...(base.allowedImages ?? []), ...(override.allowedImages ?? [])];
+  }
+  // Absent stays absent, so that merging nothing onto the default policy adds no keys.
+  if (base.replacements !== undefined || override.replacements !== undefined) {
+    out.replacements = [...(override.replacements ?? []), ...(base.replacements ?? [])];
+  }
+  if (base.builds !== undefined || override.builds !== undefined) {
+    out.builds = [...(override.builds ?? []), ...(base.builds ?? [])];
   }
   if (override.trustedRegistries !== undefined) out.trustedRegistries = [...override.trustedRegistries];
   else if (base.trustedRegistries !== undefined) out.trustedRegistries = [...base.trustedRegistries];

@@ -2,9 +2,10 @@
 // Pure: text in, data out. Invariants:
 // - never throws and never hangs: oversized, binary and pathologically nested input is refused up
 //   front, alias expansion is budgeted, and the error list is capped;
-// - a partly broken file still yields everything that is valid. An entry (allow, deny, pattern,
-//   waiver) with an error in it is dropped as a whole, because a half-understood entry could
-//   approve or waive more than its author meant; its siblings and other sections are kept.
+// - a partly broken file still yields everything that is valid. An entry (allow, deny,
+//   replacement, pattern, waiver, build) with an error in it is dropped as a whole, because a
+//   half-understood entry could approve, waive or map more than its author meant; its siblings
+//   and other sections are kept.
 import {
   isAlias,
   isMap,
@@ -19,16 +20,19 @@ import {
 import { validRange } from 'semver';
 import { normaliseRepositoryPattern, parseImageRef } from '../core/imageRef.ts';
 import type {
+  BuildMapping,
   DeniedImage,
   ImageMatcher,
   PinLevel,
   PolicySource,
+  Replacement,
   RuleSetting,
   SecretPattern,
   SizeBudgets,
   Waiver,
 } from '../core/policy.ts';
 import {
+  PIN_BUMPS,
   PIN_LEVELS,
   PIN_SCOPES,
   POLICY_KEYS,
@@ -196,6 +200,7 @@ class Walker {
         case 'rules': this.parseRules(f); break;
         case 'suppression': this.parseSuppression(f); break;
         case 'waivers': this.parseWaivers(f); break;
+        case 'builds': this.parseBuilds(f); break;
       }
     }
     return this.finish();
@@ -402,6 +407,16 @@ class Walker {
     return undefined;
   }
 
+  private bool(f: Field): boolean | undefined {
+    if (isNull(f.value)) {
+      this.report(f.key, 'error', 'required', `${f.path} needs a value: true or false.`);
+      return undefined;
+    }
+    if (isScalar(f.value) && typeof f.value.value === 'boolean') return f.value.value;
+    this.report(this.at(f), 'error', 'type', `${f.path} must be true or false, not ${describe(f.value)}.`);
+    return undefined;
+  }
+
   private required(map: YAMLMap, fields: Map<string, Field>, path: string, ...names: string[]): void {
     for (const n of names) {
       if (!fields.has(n)) this.report(this.headSpan(map), 'error', 'required', `${path} needs "${n}".`);
@@ -457,6 +472,11 @@ class Walker {
       if (g.name === 'allow') {
         const allow = this.entryList(g, '[{ image: node, tags: ["20.*"] }]', (n, p) => this.parseMatcher(n, p, 'allow'));
         if (allow) this.overlay.allowedImages = allow;
+      } else if (g.name === 'replacements') {
+        const seen = new Map<string, number>();
+        const example = '[{ from: node, to: registry.acme.internal/golden/node }]';
+        const replacements = this.entryList(g, example, (n, p) => this.parseReplacement(n, p, seen));
+        if (replacements) this.overlay.replacements = replacements;
       } else {
         const deny = this.entryList(g, '[{ image: ubuntu, reason: "End of life" }]', (n, p) => this.parseMatcher(n, p, 'deny'));
         if (deny) this.overlay.deniedImages = deny as DeniedImage[];
@@ -514,6 +534,41 @@ class Walker {
     return d;
   }
 
+  private parseReplacement(node: YNode, path: string, seen: Map<string, number>): Replacement | undefined {
+    const map = node as YAMLMap;
+    const fs = this.fields(map, 'replacement', path);
+    this.required(map, fs, path, 'from', 'to');
+    let from: string | undefined;
+    const fromF = fs.get('from');
+    const fromRaw = fromF ? this.str(fromF, true) : undefined;
+    if (fromF && fromRaw !== undefined) {
+      const parsed = parseImagePattern(fromRaw);
+      if ('error' in parsed) this.report(this.at(fromF), 'error', 'image', `${fromF.path}: ${parsed.error}`);
+      // The quick-fix matches the repository only: a tag here would make the entry never match.
+      else if (parsed.tag !== undefined) {
+        const repository = fromRaw.slice(0, fromRaw.lastIndexOf(':'));
+        this.report(this.at(fromF), 'error', 'tag', `${fromF.path}: a replacement maps a whole repository; write it without the tag.`, repository);
+      } else from = parsed.image;
+    }
+    let to: string | undefined;
+    const toF = fs.get('to');
+    const toRaw = toF ? this.str(toF, true) : undefined;
+    if (toF && toRaw !== undefined) {
+      const problem = imageRefProblem(toRaw, false);
+      if (problem) this.report(this.at(toF), 'error', 'image', `${toF.path}: ${problem}`);
+      else to = toRaw;
+    }
+    if (from === undefined || to === undefined || !fromF) return undefined;
+    // Only the first entry for an image is ever used; a second one is dead text.
+    const line = seen.get(from);
+    if (line !== undefined) {
+      this.report(this.at(fromF), 'warning', 'duplicate-id', `${fromF.path}: "${fromRaw}" is already mapped on line ${line}; this entry is ignored.`);
+      return undefined;
+    }
+    seen.set(from, this.nodeSpan(this.at(fromF)).line);
+    return { from, to, source: this.source(node) };
+  }
+
   private parseRegistries(f: Field): void {
     const map = this.map(f);
     if (!map) return;
@@ -548,18 +603,37 @@ class Walker {
         continue;
       }
       let ok = true;
-      if (g.name === 'level') {
-        const v = this.enumOf(g, PIN_LEVELS);
-        if (v) pinning.level = v;
-        else ok = false;
-      } else if (g.name === 'scope') {
-        const v = this.enumOf(g, PIN_SCOPES);
-        if (v) pinning.scope = v;
-        else ok = false;
-      } else {
-        const v = this.enumOf(g, TAG_PRECISIONS);
-        if (v) pinning.precision = v;
-        else ok = false;
+      switch (g.name) {
+        case 'level': {
+          const v = this.enumOf(g, PIN_LEVELS);
+          if (v) pinning.level = v;
+          else ok = false;
+          break;
+        }
+        case 'scope': {
+          const v = this.enumOf(g, PIN_SCOPES);
+          if (v) pinning.scope = v;
+          else ok = false;
+          break;
+        }
+        case 'precision': {
+          const v = this.enumOf(g, TAG_PRECISIONS);
+          if (v) pinning.precision = v;
+          else ok = false;
+          break;
+        }
+        case 'platformDigests': {
+          const v = this.bool(g);
+          if (v !== undefined) pinning.platformDigests = v;
+          else ok = false;
+          break;
+        }
+        case 'bump': {
+          const v = this.enumOf(g, PIN_BUMPS);
+          if (v) pinning.bump = v;
+          else ok = false;
+          break;
+        }
       }
       if (ok) this.setSource(g.path, g.key);
     }
@@ -688,12 +762,10 @@ class Walker {
     if (!map) return;
     const inline = this.fields(map, 'suppression', 'suppression').get('inline');
     if (!inline) return;
-    if (isScalar(inline.value) && typeof inline.value.value === 'boolean') {
-      this.overlay.allowInlineSuppression = inline.value.value;
-      this.setSource(inline.path, inline.key);
-    } else {
-      this.report(this.at(inline), 'error', 'type', `suppression.inline must be true or false, not ${describe(inline.value)}.`);
-    }
+    const v = this.bool(inline);
+    if (v === undefined) return;
+    this.overlay.allowInlineSuppression = v;
+    this.setSource(inline.path, inline.key);
   }
 
   private parseWaivers(f: Field): void {
@@ -757,6 +829,47 @@ class Walker {
     return w;
   }
 
+  private parseBuilds(f: Field): void {
+    const seen = new Map<string, number>();
+    const example = '[{ dockerfile: services/api/Dockerfile, image: registry.acme.internal/team/api:main }]';
+    const builds = this.entryList(f, example, (n, p) => this.parseBuild(n, p, seen));
+    if (builds) this.overlay.builds = builds;
+  }
+
+  /**
+   * `dockerfile` is relative to the folder of the declaring policy file; an inherited mapping keeps
+   * meaning its own repository's paths through `source.file`.
+   */
+  private parseBuild(node: YNode, path: string, seen: Map<string, number>): BuildMapping | undefined {
+    const map = node as YAMLMap;
+    const fs = this.fields(map, 'build', path);
+    this.required(map, fs, path, 'dockerfile', 'image');
+    let dockerfile: string | undefined;
+    const fileF = fs.get('dockerfile');
+    const fileRaw = fileF ? this.str(fileF, true) : undefined;
+    if (fileF && fileRaw !== undefined) {
+      const problem = dockerfileGlobProblem(fileRaw);
+      if (problem) this.report(this.at(fileF), 'error', 'path', `${fileF.path}: ${problem}`);
+      else dockerfile = fileRaw.replace(/^(?:\.\/)+/, '');
+    }
+    let image: string | undefined;
+    const imageF = fs.get('image');
+    const imageRaw = imageF ? this.str(imageF, true) : undefined;
+    if (imageF && imageRaw !== undefined) {
+      const problem = imageRefProblem(imageRaw, true);
+      if (problem) this.report(this.at(imageF), 'error', 'image', `${imageF.path}: ${problem}`);
+      else image = imageRaw;
+    }
+    if (dockerfile === undefined || image === undefined || !fileF) return undefined;
+    const line = seen.get(dockerfile);
+    if (line !== undefined) {
+      this.report(this.at(fileF), 'warning', 'duplicate-id', `${fileF.path}: "${fileRaw}" is already mapped on line ${line}; this entry is ignored.`);
+      return undefined;
+    }
+    seen.set(dockerfile, this.nodeSpan(this.at(fileF)).line);
+    return { dockerfile, image, source: this.source(node) };
+  }
+
   private date(f: Field): string | undefined {
     const v = f.value;
     if (isNull(v)) {
@@ -807,6 +920,32 @@ export function parseImagePattern(raw: string): { image: string; tag?: string } 
     return { error: `"${name}" is not an image name.` };
   }
   return tag === undefined ? { image } : { image, tag };
+}
+
+/**
+ * Why `raw` is not one concrete image reference (`registry.acme.internal/golden/node:20`), or
+ * undefined when it is. Without `digest`, a digest is refused too.
+ */
+export function imageRefProblem(raw: string, digest: boolean): string | undefined {
+  if (raw.includes('$')) return 'variables are not expanded in a policy; write the image name.';
+  if (URL_RE.test(raw)) return `write the image without a scheme, e.g. ${raw.replace(URL_RE, '')}.`;
+  if (/[*?]/.test(raw)) return `"${raw}" is a glob; name one image.`;
+  const ref = parseImageRef(raw);
+  if (!ref) {
+    if (parseImageRef(raw.toLowerCase())) return `repository names are lower-case ("${raw}").`;
+    return `"${raw}" is not an image reference (e.g. registry.acme.internal/golden/node:20).`;
+  }
+  if (!digest && ref.digest !== undefined) return 'write the repository, optionally with a tag, but no digest: the digest is looked up when the fix is made.';
+  return undefined;
+}
+
+/** Why a `builds[].dockerfile` glob can never match a Dockerfile under the policy's folder. */
+export function dockerfileGlobProblem(raw: string): string | undefined {
+  if (raw.startsWith('/') || /^[A-Za-z]:[\\/]/.test(raw)) return `"${raw}" is absolute; write it relative to this policy file's folder (e.g. services/api/Dockerfile).`;
+  if (raw.includes('\\')) return `"${raw}" uses \\; separate folders with /.`;
+  if (raw.split('/').includes('..')) return `"${raw}" leaves this policy file's folder; a build is declared in a policy at or above its Dockerfile.`;
+  if (raw.replace(/^(?:\.\/)+/, '') === '') return `"${raw}" names no file.`;
+  return undefined;
 }
 
 /** Why a secret pattern cannot be used, or undefined when it compiles. */

@@ -1,9 +1,11 @@
 // Data types of the policy layer: what parsing one `.plimsoll.yaml` yields, before merging.
 import type {
+  BuildMapping,
   DeniedImage,
   ImageMatcher,
   PinningPolicy,
   PolicySource,
+  Replacement,
   RuleSetting,
   SecretPolicy,
   SizeBudgets,
@@ -25,6 +27,7 @@ export type PolicyErrorCode =
   | 'semver'
   | 'size'
   | 'date'
+  | 'path'
   | 'rule-id'
   | 'unknown-rule'
   | 'duplicate-id'
@@ -80,6 +83,8 @@ export interface PolicyReference {
 export interface PolicyOverlay {
   allowedImages?: ImageMatcher[];
   deniedImages?: DeniedImage[];
+  replacements?: Replacement[];
+  builds?: BuildMapping[];
   trustedRegistries?: string[];
   pinning?: Partial<PinningPolicy>;
   sizes?: SizeBudgets;
