@@ -232,6 +232,8 @@ export interface ScanOptions {
 export interface TokenPattern {
   id: string;
   description: string;
+  /** A cheap test that must pass for `scan` to find anything; skips the costly expressions on most text. */
+  hint?: (text: string) => boolean;
   scan(text: string, options: ScanOptions): Array<Omit<SecretMatch, 'patternId' | 'description'>>;
 }
 
@@ -248,11 +250,13 @@ export function regexPattern(
   source: string,
   flags = '',
   accept: (value: string, m: RegExpExecArray) => boolean = () => true,
+  hint?: (text: string) => boolean,
 ): TokenPattern {
   const re = new RegExp(source, `${flags.replace(/[gdy]/g, '')}gd`);
   return {
     id,
     description,
+    ...(hint ? { hint } : {}),
     scan(text) {
       const out: Array<Omit<SecretMatch, 'patternId' | 'description'>> = [];
       re.lastIndex = 0;
@@ -288,6 +292,7 @@ function realBody(prefixLength: number) {
 const privateKeyPattern: TokenPattern = {
   id: 'private-key',
   description: 'private key',
+  hint: (t) => t.includes('PRIVATE KEY'),
   scan(text) {
     const out: Array<Omit<SecretMatch, 'patternId' | 'description'>> = [];
     const begin = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----/g;
@@ -348,9 +353,13 @@ export function isGenericSecretValue(value: string): boolean {
   return looksRandom(value);
 }
 
+// Every secret-like assignment name contains one of these (see SECRET_NAME_WORDS); most text has none.
+const GENERIC_HINT = /key|auth|cred|pass|pword|secret|token|pwd/i;
+
 const genericPattern: TokenPattern = {
   id: 'generic-secret',
   description: 'secret value',
+  hint: (t) => GENERIC_HINT.test(t),
   scan(text, options) {
     const out: Array<Omit<SecretMatch, 'patternId' | 'description'>> = [];
     const esc = options.escapeChar ?? '\\';
@@ -382,24 +391,26 @@ const notLiteral = (v: string) => !isVariableReference(v) && !isPlaceholder(v);
  */
 export const BUILTIN_PATTERNS: readonly TokenPattern[] = [
   privateKeyPattern,
-  regexPattern('aws-access-key-id', 'AWS access key ID', `${NB}(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}${NA}`, '', realBody(4)),
+  regexPattern('aws-access-key-id', 'AWS access key ID', `${NB}(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}${NA}`, '', realBody(4), (t) => /AKIA|ASIA|ABIA|ACCA/.test(t)),
   regexPattern(
     'aws-secret-access-key',
     'AWS secret access key',
     `(?<![A-Za-z0-9_])(?<name>(?:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key))["']?[ \\t]*(?:[:=]|[ \\t])[ \\t]*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
     'i',
     (v) => realBody(0)(v) && shannonEntropy(v) >= 3.5,
+    (t) => /secret/i.test(t),
   ),
-  regexPattern('github-token', 'GitHub token', `${NB}gh[pousr]_[A-Za-z0-9]{36,251}${NA}`, '', realBody(4)),
-  regexPattern('github-fine-grained-token', 'GitHub fine-grained token', `${NB}github_pat_[A-Za-z0-9_]{50,255}${NA}`, '', realBody(11)),
-  regexPattern('gitlab-token', 'GitLab token', `${NB}gl(?:pat|ptt|rt|dt)-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])`, '', (v) => realBody(v.indexOf('-') + 1)(v)),
-  regexPattern('npm-token', 'npm access token', `${NB}npm_[A-Za-z0-9]{36}${NA}`, '', realBody(4)),
-  regexPattern('slack-token', 'Slack token', `${NB}xox[abposr]-[A-Za-z0-9-]{10,}(?![A-Za-z0-9-])`, '', realBody(5)),
+  regexPattern('github-token', 'GitHub token', `${NB}gh[pousr]_[A-Za-z0-9]{36,251}${NA}`, '', realBody(4), (t) => /gh[pousr]_/.test(t)),
+  regexPattern('github-fine-grained-token', 'GitHub fine-grained token', `${NB}github_pat_[A-Za-z0-9_]{50,255}${NA}`, '', realBody(11), (t) => /github_pat_/.test(t)),
+  regexPattern('gitlab-token', 'GitLab token', `${NB}gl(?:pat|ptt|rt|dt)-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])`, '', (v) => realBody(v.indexOf('-') + 1)(v), (t) => /gl(?:pat|ptt|rt|dt)-/.test(t)),
+  regexPattern('npm-token', 'npm access token', `${NB}npm_[A-Za-z0-9]{36}${NA}`, '', realBody(4), (t) => /npm_/.test(t)),
+  regexPattern('slack-token', 'Slack token', `${NB}xox[abposr]-[A-Za-z0-9-]{10,}(?![A-Za-z0-9-])`, '', realBody(5), (t) => /xox[abposr]-/.test(t)),
   regexPattern('slack-webhook', 'Slack webhook URL', 'https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,}', '', (v) =>
     realBody(v.indexOf('/', 'https://hooks.slack.com/'.length) + 1)(v),
+    (t) => t.includes('hooks.slack.com'),
   ),
-  regexPattern('stripe-live-key', 'Stripe live secret key', `${NB}(?:sk|rk)_live_[A-Za-z0-9]{20,}${NA}`, '', realBody(8)),
-  regexPattern('google-api-key', 'Google API key', `${NB}AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`, '', realBody(4)),
+  regexPattern('stripe-live-key', 'Stripe live secret key', `${NB}(?:sk|rk)_live_[A-Za-z0-9]{20,}${NA}`, '', realBody(8), (t) => /_live_/.test(t)),
+  regexPattern('google-api-key', 'Google API key', `${NB}AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`, '', realBody(4), (t) => /AIza/.test(t)),
 ];
 
 /** After the org's own patterns: URL credentials, Authorization headers, then the generic assignment. */
@@ -410,6 +421,7 @@ export const BUILTIN_FALLBACK_PATTERNS: readonly TokenPattern[] = [
     '(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\\s:/@"\'`]*:(?<pass>[^\\s@/"\'`]+)@[^\\s/:"\'`?#@]+',
     '',
     (_v, m) => notLiteralPassword(m.groups?.['pass'] ?? ''),
+    (t) => t.includes('://') && t.includes('@'),
   ),
   regexPattern(
     'authorization-header',
@@ -417,6 +429,7 @@ export const BUILTIN_FALLBACK_PATTERNS: readonly TokenPattern[] = [
     '(?<![A-Za-z0-9-])(?:Proxy-)?Authorization[ \\t]*:[ \\t]*(?:Basic|Bearer|Token)[ \\t]+(?<secret>[^\\s"\'`\\\\;,]+)',
     'i',
     (v) => v.length >= 8 && notLiteral(v),
+    (t) => /authorization/i.test(t),
   ),
   genericPattern,
 ];
@@ -457,6 +470,7 @@ export function secretPatterns(policyPatterns: readonly SecretPattern[] = []): T
 export function findSecrets(text: string, patterns: readonly TokenPattern[], options: ScanOptions = {}): SecretMatch[] {
   const accepted: SecretMatch[] = [];
   for (const p of patterns) {
+    if (p.hint && !p.hint(text)) continue;
     for (const hit of p.scan(text, options)) {
       if (accepted.some((a) => hit.start < a.end && a.start < hit.end)) continue;
       accepted.push({ patternId: p.id, description: p.description, ...hit });
