@@ -191,6 +191,9 @@ describe('size rules', () => {
     const relisted = `${alone}RUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n`;
     assert.deepEqual(findings(relisted).map((f) => [f.id, f.fixes]), [['PL503', ['safe']]]);
     assert.deepEqual(findings(`${alone.replace('curl', 'curl;')}`).map((f) => [f.id, f.fixes]), [['PL503', []]]);
+    // Appending would land inside an open quote, or after a line the parser ends the RUN on (`\ \`).
+    assert.deepEqual(findings(`${alone.replace('curl', "curl && echo 'done")}`).map((f) => [f.id, f.fixes]), [['PL503', []]]);
+    assert.deepEqual(findings('FROM debian:12.5-slim\nRUN apt-get update; \\ \\\n  apt-get install -y --no-install-recommends curl\n').map((f) => f.fixes), [[]]);
   });
 
   test('PL503/PL504 skip builder stages that are only copied from, but not stages built FROM by a shipped one', () => {

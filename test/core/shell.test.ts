@@ -99,6 +99,11 @@ describe('splitShell', () => {
     assert.equal(splitShell('a;  ').trailingOperator, ';');
   });
 
+  test('unclosed: a quote, substitution or escape that runs off the end', () => {
+    for (const t of ['echo "a', "echo 'a", 'echo $(a', 'echo ${a', 'echo `a', "echo $'a", 'echo a\\']) assert.equal(splitShell(t).unclosed, true, t);
+    for (const t of ['echo "a"', "echo 'a'", 'echo $(a)', 'echo `a`', 'cat <<EOF']) assert.equal(splitShell(t).unclosed, false, t);
+  });
+
   test('unterminated quotes and substitutions do not throw or loop', () => {
     for (const t of ['"abc', "'abc", '$(abc', '${x', '`x', 'a \\', '<<', '2>', '$\'a\\\'b']) {
       assert.doesNotThrow(() => splitShell(t), t);

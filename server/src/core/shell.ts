@@ -43,6 +43,12 @@ export interface ShellScript {
   end: number;
   /** The operator the script ends with (`&&` of an unfinished line, `;`, `&`), or `''`. */
   trailingOperator: ShellOperator;
+  /** A quote, substitution or backslash escape runs off the end: text appended would land inside it. */
+  unclosed: boolean;
+}
+
+interface ScanState {
+  unclosed: boolean;
 }
 
 // Reserved words that can only start a command; the command proper follows them.
@@ -55,6 +61,7 @@ const META = new Set([' ', '\t', '\r', '\n', ';', '&', '|', '(', ')', '<', '>'])
 export function splitShell(text: string): ShellScript {
   const commands: ShellCommand[] = [];
   const heredocs: Array<{ delimiter: string; stripTabs: boolean }> = [];
+  const st: ScanState = { unclosed: false };
   let cur = newCommand('', 0);
   let end = 0;
   let trailing: ShellOperator = '';
@@ -91,7 +98,7 @@ export function splitShell(text: string): ShellScript {
       continue;
     }
     if (c === '<' || c === '>' || (c === '&' && text[i + 1] === '>')) {
-      i = readRedirect(text, i, '', cur, heredocs);
+      i = readRedirect(text, i, '', cur, heredocs, st);
       end = i;
       trailing = '';
       continue;
@@ -104,12 +111,12 @@ export function splitShell(text: string): ShellScript {
       finish(op.op, i);
       continue;
     }
-    const w = readWord(text, i);
+    const w = readWord(text, i, st);
     i = w.end;
     end = i;
     trailing = '';
     if (!w.quoted && /^\d+$/.test(w.value) && (text[i] === '<' || text[i] === '>')) {
-      i = readRedirect(text, i, w.value, cur, heredocs, w.start);
+      i = readRedirect(text, i, w.value, cur, heredocs, st, w.start);
       end = i;
       continue;
     }
@@ -127,7 +134,7 @@ export function splitShell(text: string): ShellScript {
     else cur.words.push(w);
   }
   finish('', text.length);
-  return { commands, end, trailingOperator: trailing };
+  return { commands, end, trailingOperator: trailing, unclosed: st.unclosed };
 }
 
 function newCommand(after: ShellOperator, at: number): ShellCommand {
@@ -151,6 +158,7 @@ function readRedirect(
   fd: string,
   cmd: ShellCommand,
   heredocs: Array<{ delimiter: string; stripTabs: boolean }>,
+  st: ScanState,
   start = i,
 ): number {
   const m = /^(<<<|<<-|<<|<>|<&|>>|>&|>\||&>>|&>|<|>)/.exec(text.slice(i, i + 3))!;
@@ -159,7 +167,7 @@ function readRedirect(
   while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
   let target: ShellWord | undefined;
   if (i < text.length && !META.has(text[i]!)) {
-    target = readWord(text, i);
+    target = readWord(text, i, st);
     i = target.end;
   }
   if (cmd.words.length === 0 && cmd.assignments.length === 0 && cmd.redirects.length === 0) cmd.start = start;
@@ -185,7 +193,7 @@ function skipHeredocBodies(text: string, i: number, heredocs: Array<{ delimiter:
 }
 
 /** Reads one word from `i` (which is not a blank or an operator). */
-function readWord(text: string, i: number): ShellWord {
+function readWord(text: string, i: number, st: ScanState): ShellWord {
   const start = i;
   let value = '';
   let quoted = false;
@@ -202,40 +210,42 @@ function readWord(text: string, i: number): ShellWord {
         continue;
       }
       if (i + 1 < text.length) value += text[i + 1]!;
+      else st.unclosed = true;
       quoted = true;
-      i += 2;
+      i = Math.min(i + 2, text.length);
       continue;
     }
     if (c === "'") {
       const close = text.indexOf("'", i + 1);
+      if (close < 0) st.unclosed = true;
       const stop = close < 0 ? text.length : close;
       value += text.slice(i + 1, stop);
       quoted = true;
-      i = stop + 1;
+      i = Math.min(stop + 1, text.length);
       continue;
     }
     if (c === '"') {
-      const r = readDoubleQuoted(text, i + 1);
+      const r = readDoubleQuoted(text, i + 1, st);
       value += r.value;
       quoted = true;
       i = r.end;
       continue;
     }
     if (c === '$' && text[i + 1] === "'") {
-      const stop = skipAnsiC(text, i + 2);
+      const stop = skipAnsiC(text, i + 2, st);
       value += text.slice(i + 2, stop - 1);
       quoted = true;
       i = stop;
       continue;
     }
     if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
-      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}');
+      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}', st);
       value += text.slice(i, stop);
       i = stop;
       continue;
     }
     if (c === '`') {
-      const stop = skipBacktick(text, i + 1);
+      const stop = skipBacktick(text, i + 1, st);
       value += text.slice(i, stop);
       i = stop;
       continue;
@@ -246,7 +256,7 @@ function readWord(text: string, i: number): ShellWord {
   return { value, quoted, start, end: i };
 }
 
-function readDoubleQuoted(text: string, i: number): { value: string; end: number } {
+function readDoubleQuoted(text: string, i: number, st: ScanState): { value: string; end: number } {
   let value = '';
   while (i < text.length) {
     const c = text[i]!;
@@ -264,13 +274,13 @@ function readDoubleQuoted(text: string, i: number): { value: string; end: number
       continue;
     }
     if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
-      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}');
+      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}', st);
       value += text.slice(i, stop);
       i = stop;
       continue;
     }
     if (c === '`') {
-      const stop = skipBacktick(text, i + 1);
+      const stop = skipBacktick(text, i + 1, st);
       value += text.slice(i, stop);
       i = stop;
       continue;
@@ -278,29 +288,32 @@ function readDoubleQuoted(text: string, i: number): { value: string; end: number
     value += c;
     i++;
   }
+  st.unclosed = true;
   return { value, end: i };
 }
 
-function skipAnsiC(text: string, i: number): number {
+function skipAnsiC(text: string, i: number, st: ScanState): number {
   while (i < text.length) {
     if (text[i] === '\\') i += 2;
     else if (text[i] === "'") return i + 1;
     else i++;
   }
+  st.unclosed = true;
   return text.length;
 }
 
-function skipBacktick(text: string, i: number): number {
+function skipBacktick(text: string, i: number, st: ScanState): number {
   while (i < text.length) {
     if (text[i] === '\\') i += 2;
     else if (text[i] === '`') return i + 1;
     else i++;
   }
+  st.unclosed = true;
   return text.length;
 }
 
 /** From just inside `$(` or `${` to just after the matching close, skipping quotes and nested substitutions. */
-function skipBalanced(text: string, i: number, close: ')' | '}'): number {
+function skipBalanced(text: string, i: number, close: ')' | '}', st: ScanState): number {
   const open = close === ')' ? '(' : '{';
   let depth = 1;
   while (i < text.length) {
@@ -311,25 +324,27 @@ function skipBalanced(text: string, i: number, close: ')' | '}'): number {
     }
     if (c === "'") {
       const q = text.indexOf("'", i + 1);
+      if (q < 0) st.unclosed = true;
       i = q < 0 ? text.length : q + 1;
       continue;
     }
     if (c === '"') {
-      i = readDoubleQuoted(text, i + 1).end;
+      i = readDoubleQuoted(text, i + 1, st).end;
       continue;
     }
     if (c === '`') {
-      i = skipBacktick(text, i + 1);
+      i = skipBacktick(text, i + 1, st);
       continue;
     }
     if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
-      i = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}');
+      i = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}', st);
       continue;
     }
     if (c === open) depth++;
     else if (c === close && --depth === 0) return i + 1;
     i++;
   }
+  st.unclosed = true;
   return text.length;
 }
 
@@ -357,6 +372,7 @@ export interface RunScript {
   /** Document offset just after the last token: where a shell-form RUN can be extended. */
   end: number;
   trailingOperator: ShellOperator;
+  unclosed: boolean;
   heredoc?: HeredocModel;
 }
 
@@ -499,7 +515,7 @@ function execForm(model: DockerfileModel, line: Joined): RunScript | undefined {
     words.push({ value: JSON.parse(m[0]) as string, quoted: true, start: m.index, end: m.index + m[0].length });
   }
   const cmd: ShellCommand = { assignments: [], words, redirects: [], after: '', start: words[0]?.start ?? 0, end: words.at(-1)?.end ?? 0 };
-  return mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '' }, line.segments, 'exec');
+  return mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '', unclosed: false }, line.segments, 'exec');
 }
 
 function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Segment[], origin: RunScript['origin']): RunScript {
@@ -534,6 +550,7 @@ function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Se
     })),
     end: endAt(s.end),
     trailingOperator: s.trailingOperator,
+    unclosed: s.unclosed,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Rule } from '../core/rule.ts';
 import type { DockerfileModel, Instr } from '../core/model.ts';
 import type { Applicability, Fix, TextEdit } from '../core/types.ts';
-import { basename, programIndex, runCommands, runScripts, type RunScript } from '../core/shell.ts';
+import { basename, programIndex, runCommands, type RunScript } from '../core/shell.ts';
 import { cacheMountTargets, instructionsAfter, removes, shippedStages, toolUses, useRange } from './PL50x-shared.ts';
 
 const LISTS = /^\/var\/lib\/apt\/lists(\/\*?)?$/;
@@ -41,7 +41,8 @@ export const aptListsNotRemoved: Rule = {
       ctx.report({
         range: useRange(update),
         message: `\`${update.program} update\` leaves the package lists in /var/lib/apt/lists, which ship in this layer; remove them in the same RUN with \`rm -rf /var/lib/apt/lists/*\`.`,
-        key: 'apt-lists',
+        // The RUN's commands, so that fixing one RUN does not renumber the findings of the others.
+        key: runCommands(model, instr).map((c) => c.words.map((w) => w.value).join(' ')).join(' ; '),
         fixes: fix ? [fix] : [],
         stage: instr.stage,
       });
@@ -64,10 +65,12 @@ function laterRunNeedsLists(model: DockerfileModel, instr: Instr): boolean {
 
 /** `&& rm -rf /var/lib/apt/lists/*` on a new continuation line, in the RUN's own style. */
 function appendRemoval(model: DockerfileModel, instr: Instr, script: RunScript, applicability: Applicability): Fix | undefined {
-  if (script.origin !== 'line' || instr.heredocs.length > 0 || script.trailingOperator !== '') return undefined;
-  const scripts = runScripts(model, instr);
-  if (scripts.length !== 1) return undefined;
+  if (script.origin !== 'line' || instr.heredocs.length > 0 || script.trailingOperator !== '' || script.unclosed) return undefined;
   const { index, escapeChar: esc } = model;
+  // Only blanks or a comment may follow the last word: otherwise the parser and BuildKit may disagree on
+  // where the RUN ends (a line ending `\ \`), and the appended text would not join the RUN.
+  const rest = model.text.slice(script.end, index.offsetAt(instr.range.end));
+  if (!/^[ \t]*(#[^\n]*)?$/.test(rest.replace(/\r$/, '')) || rest.trimEnd().endsWith(esc)) return undefined;
   const at = index.positionAt(script.end);
   const first = instr.range.start.line;
   const lines: string[] = [];

@@ -119,7 +119,7 @@ export const packageCacheLeft: Rule = {
         ctx.report({
           range: useRange(use),
           message: v.message,
-          key: `${use.tool} ${use.sub?.value ?? ''}`,
+          key: [use.tool, ...use.args.map((w) => w.value)].join(' '),
           fixes,
           stage: instr.stage,
         });
