@@ -2,6 +2,7 @@
 // `--socket=<port>`, `--pipe=<name>`), as vscode-languageserver reads it.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server.ts';
+import { registryFactsProvider } from './registryFacts.ts';
 
 const connection = createConnection(ProposedFeatures.all);
 
@@ -16,5 +17,6 @@ const report = (what: string) => (e: unknown) => {
 process.on('uncaughtException', report('uncaught exception'));
 process.on('unhandledRejection', report('unhandled rejection'));
 
-startServer(connection);
+// PLIMSOLL_NO_REGISTRY=1 keeps the server offline-only (tests, air-gapped machines without a cache).
+startServer(connection, process.env.PLIMSOLL_NO_REGISTRY === '1' ? {} : { facts: registryFactsProvider() });
 connection.listen();

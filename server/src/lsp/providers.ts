@@ -3,6 +3,7 @@
 // own contribution.
 import type { CancellationToken } from 'vscode-languageserver/node';
 import type { ImageFacts, ManifestFact, RegistryFacts } from '../core/facts.ts';
+import type { FactsRequest } from '../core/registryView.ts';
 
 export interface ProviderContext {
   /** The document the request is for. */
@@ -11,6 +12,11 @@ export interface ProviderContext {
   offline: boolean;
   /** False in an untrusted workspace: no network, no credential helpers, no `extends` URLs. */
   trusted: boolean;
+  /**
+   * What the engine would like to know, given the facts so far (core/registryView.factsWanted): a second round
+   * asks for the tags a bump or a replacement would move to. Absent: just the images.
+   */
+  want?: (facts: RegistryFacts) => FactsRequest;
 }
 
 /** Registry facts for a document's images (normalised references). Resolving undefined means "none". */

@@ -27,6 +27,7 @@ import type { RegistryFacts } from '../core/facts.ts';
 import type { Rule } from '../core/rule.ts';
 import { normalisedName } from '../core/imageRef.ts';
 import { defaultPolicy } from '../core/policy.ts';
+import { factsWanted } from '../core/registryView.ts';
 import { Checker, statusOf, type CheckState } from './checker.ts';
 import { codeActions, isActionData, resolveEdit, type EditSupport } from './codeActions.ts';
 import { BuildContextCache } from './contextCache.ts';
@@ -212,6 +213,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     publish(state);
 
     if (!state.result) return;
+    const model = state.result.model;
+    const policy = state.input.policy ?? defaultPolicy();
     const images = [...new Set(state.result.model.images.flatMap((u) => (u.ref && !u.stageRef && !u.scratch ? [normalisedName(u.ref)] : [])))].sort();
     if (images.length === 0 || factsProvider === noFacts) return;
     const cts = new CancellationTokenSource();
@@ -223,7 +226,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         connection,
         `Plimsoll: resolving ${images.length} image${images.length === 1 ? '' : 's'}`,
         { supported: caps.progress, ...(options.progressDelayMs !== undefined ? { delayMs: options.progressDelayMs } : {}), onCancel: () => cts.cancel() },
-        () => factsProvider.getFacts(images, cts.token, providerContext(state)),
+        () => factsProvider.getFacts(images, cts.token, { ...providerContext(state), want: (known) => factsWanted(model, policy, known) }),
       );
     } catch (e) {
       log(`plimsoll: registry facts for ${baseName(uri)} failed: ${describe(e)}`);

@@ -22,7 +22,13 @@ export function emptyFacts(): RegistryFacts {
  * `want(facts)` returns the union of what every file would like to know given the facts so far; it is
  * called again after each round until it asks for nothing new (at most `rounds` times).
  */
-export async function gatherFacts(client: RegistryClient, want: (facts: RegistryFacts) => FactsRequest, rounds = 2): Promise<{ facts: RegistryFacts; summary: GatherSummary }> {
+export async function gatherFacts(
+  client: RegistryClient,
+  want: (facts: RegistryFacts) => FactsRequest,
+  rounds = 2,
+  signal?: AbortSignal,
+): Promise<{ facts: RegistryFacts; summary: GatherSummary }> {
+  const opts = signal ? { signal } : {};
   const facts = emptyFacts();
   const asked = new Set<string>();
   for (let round = 0; round < rounds; round++) {
@@ -31,7 +37,8 @@ export async function gatherFacts(client: RegistryClient, want: (facts: Registry
     const repos = [...req.repositories].filter((r) => !asked.has(`repo:${r}`));
     if (images.length === 0 && repos.length === 0) break;
     images.forEach((r) => asked.add(r));
-    const got = await client.collectFacts(images);
+    if (signal?.aborted) break;
+    const got = await client.collectFacts(images, opts);
     for (const [k, v] of got.images) facts.images.set(k, v);
     for (const [k, v] of got.repositories) {
       facts.repositories.set(k, v);
@@ -42,7 +49,7 @@ export async function gatherFacts(client: RegistryClient, want: (facts: Registry
     await Promise.all(
       extra.map(async (r) => {
         asked.add(`repo:${r}`);
-        facts.repositories.set(r, await client.listTags(r));
+        facts.repositories.set(r, await client.listTags(r, opts));
       }),
     );
   }

@@ -129,8 +129,8 @@ export class TestClient {
     connection.listen();
   }
 
-  static async spawn(serverPath: string): Promise<TestClient> {
-    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  static async spawn(serverPath: string, env?: NodeJS.ProcessEnv): Promise<TestClient> {
+    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new TestClient(
       connection,
