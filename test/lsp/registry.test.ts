@@ -24,8 +24,8 @@ describe('language server with registry facts', { skip }, () => {
     dir = tempWorkspace();
     cache = mkdtempSync(join(tmpdir(), 'plimsoll-lsp-cache-'));
     writeFileSync(join(dir, '.plimsoll.yaml'), 'pinning:\n  level: digest\nsizes:\n  baseImage: 20kB\n');
-    const env = { ...process.env, XDG_CACHE_HOME: cache, DOCKER_CONFIG: join(cache, 'none') };
-    delete env.PLIMSOLL_NO_REGISTRY;
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache, DOCKER_CONFIG: join(cache, 'none') };
+    delete env['PLIMSOLL_NO_REGISTRY'];
     client = await TestClient.spawn(await buildServer(), env);
     await client.initialize(dir);
   });
@@ -50,7 +50,7 @@ describe('language server with registry facts', { skip }, () => {
     const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: pin.range, context: { diagnostics: [pin] } });
     let fix = actions.find((a) => a.kind === 'quickfix' && a.isPreferred)!;
     if (!fix.edit) fix = await client.request<CodeAction>('codeAction/resolve', fix);
-    const edit = (fix.edit!.documentChanges![0] as TextDocumentEdit).edits[0]!;
+    const edit = (fix.edit!.documentChanges![0] as TextDocumentEdit).edits[0] as { newText: string };
     assert.equal(edit.newText, `${reg.host}/acme/multi:1.0@${seeded.multi.digest}`);
   });
 
