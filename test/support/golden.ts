@@ -96,7 +96,7 @@ export function writeExpectations(text: string, findings: Finding[], inHeredoc: 
       const multi = e.line !== s.line;
       const endCol = multi ? Math.max(s.character + 1, index.lineLength(s.line)) : Math.max(e.character, s.character + 1);
       let mark: string;
-      if (s.character === 0 || (!multi && e.character === s.character)) mark = `# [${s.character}:${multi ? endCol : e.character}]`;
+      if (s.character === 0 || (!multi && e.character === s.character) || endCol - s.character > 200) mark = `# [${s.character}:${multi ? endCol : e.character}]`;
       else mark = `#${' '.repeat(s.character - 1)}${'^'.repeat(endCol - s.character)}`;
       let line = `${mark} ${f.severity}[${f.ruleId}]`;
       if (multi) line += ` ~${e.line + shiftOf(e.line) + 1}:${e.character}`;

@@ -110,20 +110,57 @@ export interface DockerfileModel {
   stages: Stage[];
   images: ImageUse[];
   comments: Array<{ line: number; text: string; range: Range }>;
+  /** Parts of over-long lines that were blanked before parsing (see MAX_LINE_CHARS); rules saw spaces there. */
+  elided: Array<{ line: number; from: number; length: number }>;
+}
+
+/** Lines longer than this are checked up to KEEP_LINE_CHARS; the rest is blanked, and PL904 says so. */
+export const MAX_LINE_CHARS = 65_536;
+export const KEEP_LINE_CHARS = 8_192;
+
+/**
+ * Blanks the tail of over-long lines with spaces (same length, so every position stays valid in the real
+ * document). A 2 MB single line would otherwise cost hundreds of MB of parser objects.
+ */
+function elideLongLines(text: string): { text: string; elided: DockerfileModel['elided'] } {
+  const elided: DockerfileModel['elided'] = [];
+  if (text.length <= MAX_LINE_CHARS) return { text, elided };
+  let out = '';
+  let last = 0;
+  let line = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 10;
+    if (c !== 10) continue;
+    const end = i > start && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
+    if (end - start > MAX_LINE_CHARS) {
+      const from = start + KEEP_LINE_CHARS;
+      out += text.slice(last, from) + ' '.repeat(end - from);
+      last = end;
+      elided.push({ line, from: KEEP_LINE_CHARS, length: end - from });
+    }
+    line++;
+    start = i + 1;
+  }
+  if (elided.length === 0) return { text, elided };
+  return { text: out + text.slice(last), elided };
 }
 
 export interface ModelOptions {
   buildArgs?: Record<string, string>;
 }
 
-export function buildModel(text: string, options: ModelOptions = {}): DockerfileModel {
+export function buildModel(original: string, options: ModelOptions = {}): DockerfileModel {
   const buildArgs = options.buildArgs ?? {};
+  const { text: parsed, elided } = elideLongLines(original);
+  const text = parsed;
   const ast = DockerfileParser.parse(text);
   const index = new TextIndex(text);
   const escapeChar = ast.getEscapeCharacter();
   const model: DockerfileModel = {
     text,
     index,
+    elided,
     escapeChar,
     directives: ast.getDirectives().map((d) => ({ name: d.getName().toLowerCase(), value: d.getValue(), range: d.getRange() })),
     globalArgs: [],

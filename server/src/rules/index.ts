@@ -17,6 +17,7 @@ import { sizeRules } from './sizeRules.ts';
 import { expiredWaiver } from './PL901-expired-waiver.ts';
 import { inlineSuppressionForbidden } from './PL902-inline-suppression-forbidden.ts';
 import { unresolvedImage } from './PL903-unresolved-image.ts';
+import { lineTooLong } from './PL904-line-too-long.ts';
 
 export const allRules: readonly Rule[] = [
   unapprovedBaseImage,
@@ -36,6 +37,7 @@ export const allRules: readonly Rule[] = [
   expiredWaiver,
   inlineSuppressionForbidden,
   unresolvedImage,
+  lineTooLong,
 ];
 
 export const rulesById: ReadonlyMap<string, Rule> = new Map(allRules.map((r) => [r.id, r]));
