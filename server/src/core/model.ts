@@ -129,16 +129,17 @@ function elideLongLines(text: string): { text: string; elided: DockerfileModel['
   let last = 0;
   let line = 0;
   let start = 0;
+  // Line breaks as TextIndex counts them: `\n`, `\r\n`, or a lone `\r`.
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 10;
-    if (c !== 10) continue;
-    const end = i > start && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
-    if (end - start > MAX_LINE_CHARS) {
+    if (c !== 10 && c !== 13) continue;
+    if (i - start > MAX_LINE_CHARS) {
       const from = start + KEEP_LINE_CHARS;
-      out += text.slice(last, from) + ' '.repeat(end - from);
-      last = end;
-      elided.push({ line, from: KEEP_LINE_CHARS, length: end - from });
+      out += text.slice(last, from) + ' '.repeat(i - from);
+      last = i;
+      elided.push({ line, from: KEEP_LINE_CHARS, length: i - from });
     }
+    if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
     line++;
     start = i + 1;
   }
