@@ -176,12 +176,17 @@ export function buildModel(original: string, options: ModelOptions = {}): Docker
   const globalVars = new Map<string, { value: string | null; source?: ArgSource }>();
   let stage: Stage | undefined;
   let stageVars = new Map<string, { value: string | null; source?: ArgSource }>();
+  // A stage's variables are copied out once, when the stage ends, not after every instruction.
+  const finishStage = () => {
+    if (stage) for (const [k, v] of stageVars) stage.vars.set(k, v.value);
+  };
   const nodes = ast.getInstructions();
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i]!;
     const instr = makeInstr(node, i, index);
     model.instructions.push(instr);
     if (instr.keyword === 'FROM') {
+      finishStage();
       const lookup = varLookup(globalVars, buildArgs, true);
       const use = fromImage(node as From, instr, lookup, globalVars, model.stages, index);
       stage = {
@@ -219,8 +224,8 @@ export function buildModel(original: string, options: ModelOptions = {}): Docker
     }
     const lookup = varLookup(stageVars, buildArgs, false);
     for (const use of flagImages(instr, lookup, stageVars, model.stages, stage)) model.images.push(use);
-    for (const [k, v] of stageVars) stage.vars.set(k, v.value);
   }
+  finishStage();
   const last = model.stages.at(-1);
   if (last) last.isFinal = true;
   return model;
