@@ -258,8 +258,8 @@ describe('language server over stdio', () => {
     const hugeUri = pathUri(join(dir, 'app', 'huge.Dockerfile'));
     await client.open(hugeUri, `FROM node:20\nRUN echo ${'a'.repeat(1_000_000)}\n`, 'plaintext');
     const huge = await client.waitDiagnostics(hugeUri);
-    assert.equal(huge.diagnostics.length, 1);
-    assert.equal(huge.diagnostics[0]!.code, undefined, 'one note that the file was not checked');
+    // The engine checks the start of the 1M-character line and says it skipped the rest (PL904).
+    assert.ok(huge.diagnostics.some((d) => d.code === 'PL904'), JSON.stringify(huge.diagnostics.map((d) => d.code)));
 
     const binUri = pathUri(join(dir, 'app', 'Containerfile'));
     const junk = Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 256)).toString('latin1');
