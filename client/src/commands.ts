@@ -12,7 +12,12 @@ import {
 import type { PolicyStatus } from './status.ts';
 
 const REFRESH_COMMAND = 'plimsoll.refreshRegistryCache';
-/** Sent when the server does not offer `plimsoll.refreshRegistryCache` through `workspace/executeCommand`. */
+/**
+ * The server-side command, when the server offers one. It cannot be `plimsoll.refreshRegistryCache` itself:
+ * vscode-languageclient registers every server command as a VS Code command, which would clash with ours.
+ */
+const SERVER_REFRESH_COMMAND = 'plimsoll.server.refreshRegistryCache';
+/** Sent when the server offers no such command. */
 const REFRESH_NOTIFICATION = 'plimsoll/refreshRegistryCache';
 /** Rules that a digest or tag pin fixes. */
 const PINNING_RULES = new Set(['PL301', 'PL302', 'PL303', 'PL304']);
@@ -89,7 +94,7 @@ function codeOf(d: vscode.Diagnostic): string {
 
 async function refreshRegistryCache(client: LanguageClient): Promise<void> {
   const commands = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
-  if (commands.includes(REFRESH_COMMAND)) await client.sendRequest(ExecuteCommandRequest.type, { command: REFRESH_COMMAND, arguments: [] });
+  if (commands.includes(SERVER_REFRESH_COMMAND)) await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_REFRESH_COMMAND, arguments: [] });
   else await client.sendNotification(REFRESH_NOTIFICATION);
   void vscode.window.showInformationMessage('Plimsoll: registry cache refresh requested; open Dockerfiles are checked again.');
 }

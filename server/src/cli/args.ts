@@ -1,5 +1,6 @@
 // argv for `plimsoll lint`. Mistakes are usage errors (exit 2) with a message that says what to write instead.
 import type { Severity } from '../core/types.ts';
+import { parseImageRef } from '../core/imageRef.ts';
 
 export type Format = 'text' | 'json' | 'sarif' | 'github';
 export type FailOn = Severity | 'never';
@@ -17,6 +18,8 @@ export interface LintArgs {
   offline: boolean;
   noRegistry: boolean;
   cacheDir?: string;
+  /** `--image`: the image the (one) linted Dockerfile is built into; wins over `builds` in the policy. */
+  image?: string;
 }
 
 export interface HelpArgs {
@@ -43,6 +46,8 @@ Options:
   -o, --output <file>    write the report to a file instead of stdout
   --fail-on <level>      exit 1 when a finding is at or above: error (default), warning, info, never
   --build-arg <K=V>      value for an ARG, as docker build --build-arg (repeatable)
+  --image <ref>          the image the Dockerfile is built into (one Dockerfile only); its layers are
+                         mapped to the instructions that made them. Default: builds in the policy
   --fix                  apply safe fixes in place (idempotent), then report what is left
   --offline              use only cached registry facts
   --no-registry          do not use registry facts at all
@@ -100,6 +105,12 @@ export function parseArgs(argv: string[]): LintArgs | HelpArgs | VersionArgs {
       case '--cache-dir':
         args.cacheDir = value();
         break;
+      case '--image': {
+        const v = value();
+        if (!parseImageRef(v)) throw new UsageError(`--image takes an image reference such as registry.acme.internal/team/app:main, not '${v}'`);
+        args.image = v;
+        break;
+      }
       case '--fix':
         args.fix = true;
         break;

@@ -15,6 +15,7 @@ import { readBuildContext } from '../workspace/buildContext.ts';
 import { SEVERITY_ORDER } from '../core/types.ts';
 import { buildModel } from '../core/model.ts';
 import { factsWanted, type FactsRequest } from '../core/registryView.ts';
+import { builtImageFor } from '../core/history.ts';
 import type { GatherSummary } from '../registry/gather.ts';
 
 /** Files larger than this are reported, not linted (the editor and CI must never hang on one file). */
@@ -67,6 +68,9 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
   const root = repoRoot(cwd) ?? cwd;
   const today = process.env.PLIMSOLL_TODAY ?? todayUtc();
   const inputs: Array<{ path: string; input: LintInput }> = [];
+  if (args.image !== undefined && discovery.files.length > 1) {
+    problems.push({ file: '.', line: 1, column: 1, message: `--image names the image of one Dockerfile, but ${discovery.files.length} were found; lint one file, or map each in the policy's builds` });
+  }
   for (const path of discovery.files) {
     let text: string;
     try {
@@ -90,16 +94,18 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
       buildContext: readBuildContext(path),
       onRuleError: (id, error) => problems.push({ file: rel(cwd, path), line: 1, column: 1, message: `internal error in rule ${id}: ${(error as Error).message ?? String(error)}` }),
     };
+    const built = args.image ?? builtImageFor(pol.policy, input.file!, input.absolutePath);
+    if (built !== undefined) input.builtImage = built;
     inputs.push({ path, input });
   }
 
   let registry: RunReport['registry'];
   if (options.gather && !args.noRegistry && inputs.length > 0) {
-    const models = inputs.map(({ input }) => ({ model: buildModel(input.text, { buildArgs: args.buildArgs }), policy: input.policy! }));
+    const models = inputs.map(({ input }) => ({ model: buildModel(input.text, { buildArgs: args.buildArgs }), policy: input.policy!, builtImage: input.builtImage }));
     const { facts, summary } = await options.gather((known) => {
       const all: FactsRequest = { images: new Set(), repositories: new Set() };
-      for (const { model, policy } of models) {
-        const w = factsWanted(model, policy, known);
+      for (const { model, policy, builtImage } of models) {
+        const w = factsWanted(model, policy, known, builtImage);
         w.images.forEach((x) => all.images.add(x));
         w.repositories.forEach((x) => all.repositories.add(x));
       }

@@ -9,6 +9,7 @@ import type { Report, Rule, RuleContext } from './rule.ts';
 import { buildModel, type DockerfileModel } from './model.ts';
 import { findPragmas, waiverExpired, waiverMatches } from './suppress.ts';
 import { stableHash } from './hash.ts';
+import { builtImageFor } from './history.ts';
 import { allRules, hadolintMap } from '../rules/index.ts';
 
 export interface LintInput {
@@ -21,6 +22,8 @@ export interface LintInput {
   facts?: RegistryFacts;
   buildContext?: BuildContextFacts;
   buildArgs?: Record<string, string>;
+  /** The image this Dockerfile is built into (`--image`, `policy.builds`), for built-layer rules. */
+  builtImage?: string;
   /** `YYYY-MM-DD`; defaults to today (UTC). */
   today?: string;
   rules?: readonly Rule[];
@@ -46,6 +49,7 @@ export function lint(input: LintInput): LintResult {
   const today = input.today ?? todayUtc();
   const rules = input.rules ?? allRules;
   const pragmas = findPragmas(model, hadolintMap);
+  const builtImage = input.builtImage ?? builtImageFor(policy, file, input.absolutePath);
   const raw: Finding[] = [];
   const seen = new Map<string, number>();
 
@@ -58,6 +62,7 @@ export function lint(input: LintInput): LintResult {
       policy,
       facts: input.facts,
       buildContext: input.buildContext,
+      builtImage,
       file,
       absolutePath: input.absolutePath,
       today,

@@ -58,6 +58,8 @@ export interface RuleContext {
   readonly policy: Policy;
   readonly facts: RegistryFacts | undefined;
   readonly buildContext: BuildContextFacts | undefined;
+  /** The image this Dockerfile is built into, as written in `--image` or `policy.builds`; undefined when unknown. */
+  readonly builtImage: string | undefined;
   /** The Dockerfile path as the policy sees it (relative to the policy root); `Dockerfile` when unknown. */
   readonly file: string;
   readonly absolutePath: string | undefined;

@@ -12,6 +12,8 @@ import { vanishedDigest } from './PL306-vanished-digest.ts';
 import { newerPatchAvailable } from './PL307-newer-patch-available.ts';
 import { baseImageTooLarge } from './PL510-base-image-too-large.ts';
 import { baseLayerTooLarge } from './PL511-base-layer-too-large.ts';
+import { builtLayerTooLarge } from './PL512-built-layer-too-large.ts';
+import { buildHistoryMismatch } from './PL513-build-history-mismatch.ts';
 import { secretRules } from './secretRules.ts';
 import { sizeRules } from './sizeRules.ts';
 import { expiredWaiver } from './PL901-expired-waiver.ts';
@@ -34,6 +36,8 @@ export const allRules: readonly Rule[] = [
   ...sizeRules,
   baseImageTooLarge,
   baseLayerTooLarge,
+  builtLayerTooLarge,
+  buildHistoryMismatch,
   expiredWaiver,
   inlineSuppressionForbidden,
   unresolvedImage,

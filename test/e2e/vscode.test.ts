@@ -1,0 +1,205 @@
+// End to end in a real VS Code: builds and packages the .vsix, installs it into code-server 4.100.3
+// (VS Code 1.100.3), opens a workspace with a policy and a Dockerfile in Debian's chromium (playwright-core),
+// and runs test/e2e/suite (the `run()` shape of @vscode/test-electron) in code-server's own extension host
+// through the workbench `payload` URL parameter. The exit code comes back through `codeAutomationExit`,
+// which the workbench calls when the extension host ends a test run. Loopback only.
+//
+// Off unless PLIMSOLL_E2E=1 (`npm run test:e2e` sets it), and skipped with a message when code-server
+// (test/e2e/setup.sh) or chromium is missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildBundles, prepare, root, run } from './fixture.ts';
+import { desktopSkipReason, runDesktop } from './desktop.ts';
+
+const cache = process.env.PLIMSOLL_E2E_CACHE ?? join(homedir(), '.cache', 'plimsoll-e2e');
+const codeServer = join(cache, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const chromiumPath = process.env.PLIMSOLL_CHROMIUM ?? '/usr/bin/chromium';
+const RUN_TIMEOUT_MS = 150_000;
+
+function skipReason(): string | false {
+  if (process.env.PLIMSOLL_E2E !== '1') return 'VS Code e2e is off: run `npm run test:e2e` (or set PLIMSOLL_E2E=1) after `bash test/e2e/setup.sh`';
+  if (!existsSync(codeServer)) return `code-server is not installed at ${codeServer}: run \`bash test/e2e/setup.sh\``;
+  if (!existsSync(chromiumPath)) return `chromium is not installed at ${chromiumPath}: run \`bash test/e2e/setup.sh\` (Debian package chromium)`;
+  return false;
+}
+
+/** Resolves with the URL code-server prints once it listens (on an event; bounded). */
+function listening(child: ChildProcess, output: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`code-server did not start:\n${output.join('')}`)), 60_000);
+    const onData = (chunk: Buffer): void => {
+      const text = chunk.toString();
+      output.push(text);
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`code-server exited with ${code}:\n${output.join('')}`));
+    });
+  });
+}
+
+/** Resolves when `name` exists in `dir` (fs.watch; the existence check covers a race). */
+function fileAppears(dir: string, name: string, ms: number): Promise<string> {
+  const path = join(dir, name);
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      w.close();
+      resolve(readFileSync(path, 'utf8'));
+    };
+    const timer = setTimeout(() => {
+      w.close();
+      reject(new Error(`timed out waiting for ${path}`));
+    }, ms);
+    const w = watch(dir, () => {
+      if (existsSync(path)) done();
+    });
+    if (existsSync(path)) done();
+  });
+}
+
+test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
+  const started = Date.now();
+  const tmp = mkdtempSync(join(tmpdir(), 'plimsoll-e2e-'));
+  const artifacts = join(root, 'test-results', 'e2e');
+  mkdirSync(artifacts, { recursive: true });
+  const dirs = {
+    home: join(tmp, 'home'),
+    userData: join(tmp, 'user-data'),
+    extensions: join(tmp, 'extensions'),
+    workspace: join(tmp, 'workspace'),
+    suite: join(tmp, 'suite'),
+    handshake: join(tmp, 'handshake'),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  const running: { server?: ChildProcess; browser?: Browser } = {};
+  t.after(async () => {
+    await running.browser?.close().catch(() => undefined);
+    const server = running.server;
+    if (server?.pid !== undefined && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      // The whole process group: code-server, its extension host and file watcher.
+      process.kill(-server.pid, 'SIGTERM');
+      await exited;
+    }
+    if (!process.env.PLIMSOLL_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  // 1. Bundles, the .vsix and the compiled suite.
+  buildBundles();
+  run('npm', ['run', '--silent', 'package']);
+  const vsix = join(root, 'plimsoll.vsix');
+  const suiteJs = await prepare(dirs.workspace, dirs.suite, dirs.handshake);
+  mkdirSync(join(dirs.userData, 'User'), { recursive: true });
+  writeFileSync(
+    join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'update.mode': 'none',
+      'security.workspace.trust.enabled': false,
+      'window.commandCenter': false,
+      'chat.commandCenter.enabled': false,
+    }),
+  );
+
+  // 2. code-server with everything of its own in the temp folder; the gallery points at a dead loopback port.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: dirs.home,
+    XDG_CONFIG_HOME: join(dirs.home, '.config'),
+    XDG_DATA_HOME: join(dirs.home, '.local', 'share'),
+    XDG_CACHE_HOME: join(dirs.home, '.cache'),
+    XDG_RUNTIME_DIR: join(dirs.home, 'run'),
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/{publisher}/{name}/{version}/{path}' }),
+  };
+  delete env.VSCODE_IPC_HOOK_CLI;
+  const common = ['--config', join(dirs.home, 'config.yaml'), '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+  run(process.execPath, [codeServer, ...common, '--install-extension', vsix], env);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const installed = join(dirs.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  assert.ok(existsSync(join(installed, 'dist', 'server.js')), `the vsix installed into ${installed}`);
+
+  const output: string[] = [];
+  const server = spawn(
+    process.execPath,
+    [codeServer, ...common, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  running.server = server;
+  const base = await listening(server, output);
+  const authority = new URL(base).host;
+  const remote = (path: string): string => `vscode-remote://${authority}${path}`;
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', remote(installed)],
+    ['extensionTestsPath', remote(suiteJs)],
+  ]);
+  const url = `${base}/?folder=${encodeURIComponent(dirs.workspace)}&payload=${encodeURIComponent(payload)}`;
+
+  // 3. The browser. Host names other than the loopback address do not resolve.
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+  });
+  running.browser = browser;
+  const page: Page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const log: string[] = [];
+  page.on('console', (m) => {
+    const text = m.text();
+    log.push(`[${m.type()}] ${text}`);
+    if (text.includes('[plimsoll e2e]')) t.diagnostic(text.replace(/^.*\[plimsoll e2e\] /, ''));
+  });
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => log.push(`[ext ${type}] ${args.map(String).join(' ')}`));
+  await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
+  await page.goto(url);
+
+  // 4. The suite asks for the screenshot while its diagnostics are on screen, then goes on.
+  const shot = fileAppears(dirs.handshake, 'ready', RUN_TIMEOUT_MS).then(async (codes) => {
+    const expected = JSON.parse(codes) as string[];
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
+    const panel = page.locator('#workbench\\.parts\\.panel');
+    const file = join(artifacts, 'problems.png');
+    await page.screenshot({ path: join(artifacts, 'workbench.png') });
+    await panel.screenshot({ path: file });
+    const text = await page.locator('.markers-panel').innerText();
+    writeFileSync(join(dirs.handshake, 'shot'), '');
+    return { file, text, expected };
+  });
+
+  const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the extension tests did not finish in time')), RUN_TIMEOUT_MS).unref());
+  let code: number;
+  try {
+    code = await Promise.race([exited, timeout]);
+  } finally {
+    writeFileSync(join(artifacts, 'browser-console.log'), log.join('\n'));
+    writeFileSync(join(artifacts, 'code-server.log'), output.join(''));
+  }
+  assert.equal(code, 0, `extension tests failed (exit ${code}); see test-results/e2e/browser-console.log:\n${log.filter((l) => /plimsoll|error/i.test(l)).slice(-40).join('\n')}`);
+
+  const { file, text, expected } = await shot;
+  for (const c of expected) assert.ok(text.includes(c), `the Problems panel shows ${c}`);
+  if (process.env.PLIMSOLL_E2E_UPDATE_IMAGES === '1') copyFileSync(file, join(root, 'docs', 'images', 'problems.png'));
+  t.diagnostic(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in test-results/e2e/`);
+});
+
+test('Plimsoll in desktop VS Code (@vscode/test-electron)', { skip: desktopSkipReason(), timeout: RUN_TIMEOUT_MS }, async () => {
+  await runDesktop(process.env.VSCODE_EXECUTABLE!);
+});
