@@ -84,7 +84,7 @@ function perProcess(): void {
 function writeReadme(): void {
   const path = join(ROOT, 'README.md');
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  const table = [
+  let table = [
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu} (2 cores).`,
     '',
     '| measurement | Plimsoll | beside | target |',
@@ -93,6 +93,13 @@ function writeReadme(): void {
   ].join('\n');
   const readme = readFileSync(path, 'utf8');
   const re = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
+  // A partial run (`npm run bench -- lsp`) replaces its own rows and keeps the others.
+  const old = re.exec(readme)?.[0] ?? '';
+  const measured = new Set(rows.map((r) => r.what));
+  const kept = old
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| measurement') && !measured.has(l.split(' | ')[0]!.slice(2)));
+  table = table.replace('|---|---|---|---|', ['|---|---|---|---|', ...kept].join('\n'));
   writeFileSync(path, re.test(readme) ? readme.replace(re, `$1${table}\n$2`) : `${readme}\n## Benchmarks\n\n<!-- bench:start -->\n${table}\n<!-- bench:end -->\n`);
   console.log(table);
 }
