@@ -14,6 +14,7 @@ import { baseImageTooLarge } from './PL510-base-image-too-large.ts';
 import { baseLayerTooLarge } from './PL511-base-layer-too-large.ts';
 import { builtLayerTooLarge } from './PL512-built-layer-too-large.ts';
 import { buildHistoryMismatch } from './PL513-build-history-mismatch.ts';
+import { baseImageSecret } from './PL405-base-image-secret.ts';
 import { secretRules } from './secretRules.ts';
 import { sizeRules } from './sizeRules.ts';
 import { expiredWaiver } from './PL901-expired-waiver.ts';
@@ -33,6 +34,7 @@ export const allRules: readonly Rule[] = [
   vanishedDigest,
   newerPatchAvailable,
   ...secretRules,
+  baseImageSecret,
   ...sizeRules,
   baseImageTooLarge,
   baseLayerTooLarge,
