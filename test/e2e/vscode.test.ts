@@ -50,22 +50,23 @@ function listening(child: ChildProcess, output: string[]): Promise<string> {
   });
 }
 
-/** Resolves when `name` exists in `dir` (fs.watch; the existence check covers a race). */
-function fileAppears(dir: string, name: string, ms: number): Promise<string> {
+/** Resolves when `name` exists in `dir` (fs.watch; the existence check covers a race); rejects on abort. */
+function fileAppears(dir: string, name: string, signal: AbortSignal): Promise<string> {
   const path = join(dir, name);
   return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      w.close();
-      resolve(readFileSync(path, 'utf8'));
-    };
-    const timer = setTimeout(() => {
-      w.close();
-      reject(new Error(`timed out waiting for ${path}`));
-    }, ms);
     const w = watch(dir, () => {
       if (existsSync(path)) done();
     });
+    const onAbort = (): void => {
+      w.close();
+      reject(new Error(`gave up waiting for ${path}`));
+    };
+    function done(): void {
+      w.close();
+      signal.removeEventListener('abort', onAbort);
+      resolve(readFileSync(path, 'utf8'));
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
     if (existsSync(path)) done();
   });
 }
@@ -171,7 +172,8 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
   await page.goto(url);
 
   // 4. The suite asks for the screenshot while its diagnostics are on screen, then goes on.
-  const shot = fileAppears(dirs.handshake, 'ready', RUN_TIMEOUT_MS).then(async (codes) => {
+  const stop = new AbortController();
+  const shot = fileAppears(dirs.handshake, 'ready', stop.signal).then(async (codes) => {
     const expected = JSON.parse(codes) as string[];
     const rows = page.locator('.markers-panel .monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -183,12 +185,17 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
     writeFileSync(join(dirs.handshake, 'shot'), '');
     return { file, text, expected };
   });
+  shot.catch(() => undefined); // awaited below only when the suite passed
 
-  const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the extension tests did not finish in time')), RUN_TIMEOUT_MS).unref());
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error('the extension tests did not finish in time')), RUN_TIMEOUT_MS)));
   let code: number;
   try {
     code = await Promise.race([exited, timeout]);
   } finally {
+    clearTimeout(timer);
+    stop.abort();
     writeFileSync(join(artifacts, 'browser-console.log'), log.join('\n'));
     writeFileSync(join(artifacts, 'code-server.log'), output.join(''));
   }

@@ -149,4 +149,19 @@ export async function run(): Promise<void> {
   assert.equal(effective.policyFile, join(config.workspace, '.plimsoll.yaml'));
   assert.deepEqual(effective.errors, []);
   log('effective policy shown');
+
+  // 7. Open Policy File, from the Dockerfile; and Pin All Base Images (fix-all again: nothing left to fix).
+  await vscode.window.showTextDocument(doc);
+  const policyShown = deadline<vscode.TextEditor>('the policy file in an editor', TIMEOUT_MS, (done) =>
+    vscode.window.onDidChangeActiveTextEditor((e) => {
+      if (e?.document.uri.fsPath === effective.policyFile) done(e);
+    }),
+  );
+  await vscode.commands.executeCommand('plimsoll.openPolicy');
+  await policyShown;
+  await vscode.window.showTextDocument(doc);
+  const unchanged = doc.getText();
+  await vscode.commands.executeCommand('plimsoll.pinAllBaseImages');
+  assert.equal(doc.getText(), unchanged, 'nothing safe left to pin offline');
+  log('open policy and pin-all commands ran');
 }
