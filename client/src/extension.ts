@@ -6,13 +6,13 @@ import { STATUS_NOTIFICATION, type InitializationOptions, type StatusParams } fr
 import { registerCommands } from './commands.ts';
 import { PolicyStatus } from './status.ts';
 
-export const DOCUMENT_SELECTOR = [
+const DOCKERFILES = [
   { scheme: 'file', language: 'dockerfile' },
   { scheme: 'untitled', language: 'dockerfile' },
   { scheme: 'file', pattern: '**/{Containerfile,*.Dockerfile,Dockerfile.*,Dockerfile}' },
-  // Policy files are synced so the server can report their errors where they are.
-  { scheme: 'file', pattern: '**/.plimsoll.{yaml,yml}' },
 ];
+// Policy files are synced too, so the server can report their errors where they are.
+const DOCUMENT_SELECTOR = [...DOCKERFILES, { scheme: 'file', pattern: '**/.plimsoll.{yaml,yml}' }];
 
 let client: LanguageClient | undefined;
 
@@ -36,7 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const lc = new LanguageClient('plimsoll', 'Plimsoll', serverOptions, clientOptions);
   client = lc;
 
-  const status = new PolicyStatus(DOCUMENT_SELECTOR);
+  const status = new PolicyStatus(DOCKERFILES);
   context.subscriptions.push(output, status, lc.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => status.update(p)));
   registerCommands(context, lc, status);
   context.subscriptions.push(
