@@ -54,8 +54,9 @@ export class PolicyStatus implements vscode.Disposable {
     this.item.text = `Plimsoll: ${policy}${problems}`;
     const registry = !s.trusted ? 'untrusted: registry off' : s.offline ? 'registry offline' : 'registry online';
     this.item.detail = s.skipped ? `not checked: ${s.skipped}` : registry;
+    // Limited mode in an untrusted workspace is a normal state, not a problem: it stays Information.
     this.item.severity =
-      s.policyState === 'errors' ? vscode.LanguageStatusSeverity.Error : s.policyState === 'last-good' || !s.trusted ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+      s.policyState === 'errors' ? vscode.LanguageStatusSeverity.Error : s.policyState === 'last-good' ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
     this.item.command = s.policyFile
       ? { title: 'Open policy', command: 'plimsoll.openPolicy', arguments: [vscode.Uri.file(s.policyFile)] }
       : { title: 'Show effective policy', command: 'plimsoll.showEffectivePolicy' };

@@ -45,7 +45,7 @@ export function buildBundles(): void {
 }
 
 /** Writes the workspace and compiles the suite into `suiteDir`; returns the suite's entry file. */
-export async function prepare(workspace: string, suiteDir: string, handshakeDir?: string): Promise<string> {
+export async function prepare(workspace: string, suiteDir: string, extra: { handshakeDir?: string; mode?: 'trusted' | 'untrusted' } = {}): Promise<string> {
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, '.plimsoll.yaml'), POLICY);
   writeFileSync(join(workspace, 'Dockerfile'), DOCKERFILE);
@@ -60,6 +60,6 @@ export async function prepare(workspace: string, suiteDir: string, handshakeDir?
     external: ['vscode'],
     logLevel: 'warning',
   });
-  writeFileSync(join(suiteDir, 'config.json'), JSON.stringify(handshakeDir ? { workspace, handshakeDir } : { workspace }));
+  writeFileSync(join(suiteDir, 'config.json'), JSON.stringify({ workspace, ...extra }));
   return entry;
 }

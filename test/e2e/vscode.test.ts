@@ -6,7 +6,7 @@
 //
 // Off unless PLIMSOLL_E2E=1 (`npm run test:e2e` sets it), and skipped with a message when code-server
 // (test/e2e/setup.sh) or chromium is missing.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
@@ -71,11 +71,26 @@ function fileAppears(dir: string, name: string, signal: AbortSignal): Promise<st
   });
 }
 
-test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
+type Mode = 'trusted' | 'untrusted';
+
+let packaging: Promise<string> | undefined;
+/** Bundles and the .vsix, once per run. */
+function packaged(): Promise<string> {
+  packaging ??= Promise.resolve().then(() => {
+    buildBundles();
+    run('npm', ['run', '--silent', 'package']);
+    return join(root, 'plimsoll.vsix');
+  });
+  return packaging;
+}
+
+/**
+ * One code-server session: install the .vsix, open the workspace, run the suite in `mode`. When the suite
+ * writes `ready` to the handshake folder, `onReady` looks at the page, then the suite goes on.
+ */
+async function session(t: TestContext, mode: Mode, onReady: (page: Page, ready: string) => Promise<void>): Promise<void> {
   const started = Date.now();
-  const tmp = mkdtempSync(join(tmpdir(), 'plimsoll-e2e-'));
-  const artifacts = join(root, 'test-results', 'e2e');
-  mkdirSync(artifacts, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), `plimsoll-e2e-${mode}-`));
   const dirs = {
     home: join(tmp, 'home'),
     userData: join(tmp, 'user-data'),
@@ -98,12 +113,15 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
     if (!process.env.PLIMSOLL_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
   });
 
-  // 1. Bundles, the .vsix and the compiled suite.
-  buildBundles();
-  run('npm', ['run', '--silent', 'package']);
-  const vsix = join(root, 'plimsoll.vsix');
-  const suiteJs = await prepare(dirs.workspace, dirs.suite, dirs.handshake);
+  // 1. The .vsix, the compiled suite and the user settings.
+  const vsix = await packaged();
+  const suiteJs = await prepare(dirs.workspace, dirs.suite, { handshakeDir: dirs.handshake, mode });
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
+  const trust =
+    mode === 'trusted'
+      ? { 'security.workspace.trust.enabled': false }
+      : // Restricted mode without the startup dialog.
+        { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' };
   writeFileSync(
     join(dirs.userData, 'User', 'settings.json'),
     JSON.stringify({
@@ -113,9 +131,9 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
       'extensions.autoCheckUpdates': false,
       'extensions.autoUpdate': false,
       'update.mode': 'none',
-      'security.workspace.trust.enabled': false,
       'window.commandCenter': false,
       'chat.commandCenter.enabled': false,
+      ...trust,
     }),
   );
 
@@ -137,11 +155,9 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
   assert.ok(existsSync(join(installed, 'dist', 'server.js')), `the vsix installed into ${installed}`);
 
   const output: string[] = [];
-  const server = spawn(
-    process.execPath,
-    [codeServer, ...common, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened'],
-    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
+  const flags = ['--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened'];
+  if (mode === 'trusted') flags.push('--disable-workspace-trust');
+  const server = spawn(process.execPath, [codeServer, ...common, ...flags], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.server = server;
   const base = await listening(server, output);
   const authority = new URL(base).host;
@@ -171,22 +187,16 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
   await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
   await page.goto(url);
 
-  // 4. The suite asks for the screenshot while its diagnostics are on screen, then goes on.
+  // 4. The suite asks the harness to look at the page while its diagnostics are on screen, then goes on.
   const stop = new AbortController();
-  const shot = fileAppears(dirs.handshake, 'ready', stop.signal).then(async (codes) => {
-    const expected = JSON.parse(codes) as string[];
-    const rows = page.locator('.markers-panel .monaco-list-row');
-    await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
-    const panel = page.locator('#workbench\\.parts\\.panel');
-    const file = join(artifacts, 'problems.png');
-    await page.screenshot({ path: join(artifacts, 'workbench.png') });
-    await panel.screenshot({ path: file });
-    const text = await page.locator('.markers-panel').innerText();
-    writeFileSync(join(dirs.handshake, 'shot'), '');
-    return { file, text, expected };
+  const looked = fileAppears(dirs.handshake, 'ready', stop.signal).then(async (ready) => {
+    try {
+      await onReady(page, ready);
+    } finally {
+      writeFileSync(join(dirs.handshake, 'shot'), '');
+    }
   });
-  shot.catch(() => undefined); // awaited below only when the suite passed
-
+  looked.catch(() => undefined); // awaited below only when the suite passed
 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error('the extension tests did not finish in time')), RUN_TIMEOUT_MS)));
@@ -196,15 +206,42 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
   } finally {
     clearTimeout(timer);
     stop.abort();
-    writeFileSync(join(artifacts, 'browser-console.log'), log.join('\n'));
-    writeFileSync(join(artifacts, 'code-server.log'), output.join(''));
+    writeFileSync(join(artifacts, `${mode}-browser-console.log`), log.join('\n'));
+    writeFileSync(join(artifacts, `${mode}-code-server.log`), output.join(''));
   }
-  assert.equal(code, 0, `extension tests failed (exit ${code}); see test-results/e2e/browser-console.log:\n${log.filter((l) => /plimsoll|error/i.test(l)).slice(-40).join('\n')}`);
+  assert.equal(code, 0, `extension tests failed (exit ${code}); see test-results/e2e/${mode}-browser-console.log:\n${log.filter((l) => /plimsoll|error/i.test(l)).slice(-40).join('\n')}`);
+  await looked;
+  t.diagnostic(`${mode}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
 
-  const { file, text, expected } = await shot;
-  for (const c of expected) assert.ok(text.includes(c), `the Problems panel shows ${c}`);
-  if (process.env.PLIMSOLL_E2E_UPDATE_IMAGES === '1') copyFileSync(file, join(root, 'docs', 'images', 'problems.png'));
-  t.diagnostic(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in test-results/e2e/`);
+const artifacts = join(root, 'test-results', 'e2e');
+
+test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  await session(t, 'trusted', async (page, ready) => {
+    const expected = JSON.parse(ready) as string[];
+    await page.locator('.markers-panel .monaco-list-row').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const file = join(artifacts, 'problems.png');
+    await page.screenshot({ path: join(artifacts, 'workbench.png') });
+    await page.locator('#workbench\\.parts\\.panel').screenshot({ path: file });
+    const text = await page.locator('.markers-panel').innerText();
+    for (const c of expected) assert.ok(text.includes(c), `the Problems panel shows ${c}`);
+    if (process.env.PLIMSOLL_E2E_UPDATE_IMAGES === '1') {
+      copyFileSync(file, join(root, 'docs', 'images', 'problems.png'));
+      copyFileSync(join(artifacts, 'workbench.png'), join(root, 'docs', 'images', 'workbench.png'));
+    }
+  });
+});
+
+test('Plimsoll in VS Code (code-server), untrusted workspace', { skip: skipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  await session(t, 'untrusted', async (page) => {
+    // The language status ({} next to the language name) shows what the server reported.
+    await page.locator('[id="status.languageStatus"]').hover();
+    const hover = page.locator('.monaco-hover', { hasText: 'untrusted: registry off' });
+    await hover.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.screenshot({ path: join(artifacts, 'untrusted.png') });
+  });
 });
 
 test('Plimsoll in desktop VS Code (@vscode/test-electron)', { skip: desktopSkipReason(), timeout: RUN_TIMEOUT_MS }, async () => {

@@ -11,6 +11,8 @@ interface SuiteConfig {
   workspace: string;
   /** Where the suite says "ready for a screenshot" and the harness answers; absent: no screenshot. */
   handshakeDir?: string;
+  /** `untrusted`: the workspace is in restricted mode; only the limited-mode checks run. Default `trusted`. */
+  mode?: 'trusted' | 'untrusted';
 }
 
 const EXTENSION_ID = 'plimsoll.plimsoll';
@@ -94,6 +96,18 @@ export async function run(): Promise<void> {
   assert.equal(denied.severity, vscode.DiagnosticSeverity.Error);
   assert.equal(doc.getText(denied.range), 'ubuntu:16.04');
   assert.ok(!first.some((d) => codeOf(d) === 'PL301'), 'the inline pragma hides PL301');
+
+  if (config.mode === 'untrusted') {
+    // Limited mode: the server runs (no registry, no credential helpers) and still checks against the policy.
+    assert.equal(vscode.workspace.isTrusted, false);
+    if (config.handshakeDir) {
+      writeFileSync(join(config.handshakeDir, 'ready'), JSON.stringify(first.map(codeOf)));
+      await fileAppears(join(config.handshakeDir, 'shot'), config.handshakeDir);
+    }
+    log('untrusted: checked in limited mode');
+    return;
+  }
+  assert.equal(vscode.workspace.isTrusted, true);
 
   // 2. Hover: the policy verdict (and provenance, once the server has registry facts).
   const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', dockerfile, denied.range.start.translate(0, 2))) ?? [];
