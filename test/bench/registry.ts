@@ -1,6 +1,7 @@
 // Registry work for many files: 1,000 Dockerfiles naming 200 unique images, linted against a real registry
 // on loopback behind a counting proxy; requests and wall time cold, warm (disk cache) and offline.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,22 +30,22 @@ export async function benchRegistry(root: string): Promise<BenchRow[]> {
       writeFileSync(join(work, `svc${f}`, 'Dockerfile'), `FROM ${images[(f * 7) % 200]} AS build\nRUN make\nFROM ${images[(f * 13) % 200]}\nCOPY --from=build /out /out\n`);
     }
     const cache = join(work, '.cache');
-    const run = (...extra: string[]) => {
+    // Asynchronously: the counting proxy lives in this process and must keep serving while the CLI runs.
+    const run = async (...extra: string[]) => {
       const before = proxy.records.length;
       const start = performance.now();
-      const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'lint', work, '--format', 'json', '-q', '--fail-on', 'never', '--cache-dir', cache, ...extra], {
+      await promisify(execFile)(process.execPath, [join(root, 'dist', 'cli.js'), 'lint', work, '--format', 'json', '-q', '--fail-on', 'never', '--cache-dir', cache, ...extra], {
         encoding: 'utf8',
         maxBuffer: 64 << 20,
         env: { ...process.env, DOCKER_CONFIG: join(work, 'no-docker-config') },
       });
-      if (r.status !== 0) throw new Error(r.stderr);
       return { ms: performance.now() - start, requests: proxy.records.length - before };
     };
     proxy.records.length = 0;
-    const cold = run();
-    const warm = run();
-    const offline = run('--offline');
-    const none = run('--no-registry');
+    const cold = await run();
+    const warm = await run();
+    const offline = await run('--offline');
+    const none = await run('--no-registry');
     const fmt = (x: { ms: number; requests: number }) => `${(x.ms / 1000).toFixed(1)} s, ${x.requests} requests`;
     return [
       {

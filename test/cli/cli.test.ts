@@ -150,11 +150,15 @@ describe('formats', () => {
 
 describe('--fix and --build-arg', () => {
   test('--fix applies safe fixes only, in place, and is idempotent', () => {
-    const dir = workspace({ '.plimsoll.yaml': POLICY, Dockerfile: 'FROM ubuntu:16.04\n' });
-    const before = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    const dir = workspace({ '.plimsoll.yaml': POLICY, Dockerfile: 'FROM ubuntu:16.04\nRUN apk add curl \\\n && pip install requests\n' });
+    const r = run(dir, 'lint', '--fix', '--format', 'json');
+    const after = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    // PL504's fixes are safe; the denied-image replacement (PL102) is unsafe and stays a suggestion.
+    assert.equal(after, 'FROM ubuntu:16.04\nRUN apk add --no-cache curl \\\n && pip install --no-cache-dir requests\n');
+    const left = JSON.parse(r.out) as { findings: Array<{ ruleId: string }> };
+    assert.deepEqual(left.findings.map((f) => f.ruleId), ['PL102']);
     run(dir, 'lint', '--fix');
-    // The denied-image replacement is unsafe, so --fix leaves it.
-    assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), before);
+    assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), after, 'a second --fix changes nothing');
   });
 
   test('--build-arg resolves ARG-based images', () => {
