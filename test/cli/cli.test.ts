@@ -161,6 +161,16 @@ describe('--fix and --build-arg', () => {
     assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), after, 'a second --fix changes nothing');
   });
 
+  test('--fix adds a sensitive file to .dockerignore, creating it', () => {
+    const dir = workspace({ Dockerfile: 'FROM node:20.11.1-alpine\nCOPY . /app\n', '.env': 'DB_PASSWORD=x\n', 'index.js': '1\n' });
+    const before = JSON.parse(run(dir, 'lint', '--format', 'json').out) as { findings: Array<{ ruleId: string }> };
+    assert.deepEqual(before.findings.map((f) => f.ruleId), ['PL403']);
+    run(dir, 'lint', '--fix');
+    assert.match(readFileSync(join(dir, '.dockerignore'), 'utf8'), /^\/\.env$/m);
+    const after = JSON.parse(run(dir, 'lint', '--format', 'json').out) as { findings: unknown[] };
+    assert.deepEqual(after.findings, []);
+  });
+
   test('--build-arg resolves ARG-based images', () => {
     const dir = workspace({ '.plimsoll.yaml': POLICY, Dockerfile: 'ARG BASE\nFROM ${BASE}\n' });
     const unresolved = JSON.parse(run(dir, 'lint', '--format', 'json').out) as { findings: Array<{ ruleId: string }> };
