@@ -223,12 +223,12 @@ test('registry facts: offline findings first, re-published with facts, never for
   assert.ok(client.progress.some((p) => (p as { value: { kind: string } }).value.kind === 'begin'));
 
   const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri: df }, range: { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } } });
-  assert.deepEqual(hints.map((h) => [h.position, h.label]), [[{ line: 0, character: 12 }, '50.0 MB compressed']]);
+  assert.deepEqual(hints.map((h) => [h.position, h.label]), [[{ line: 0, character: 12 }, '52.4 MB compressed']]);
 
   const hover = hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: df }, position: { line: 0, character: 7 } }));
   assert.match(hover, /sha256:aaaaaaaa/);
   assert.match(hover, /linux\/amd64/);
-  assert.match(hover, /org\.opencontainers\.image\.source/);
+  assert.match(hover, /Source: https:\/\/example\.test\/node/);
 });
 
 test('an untrusted workspace is reported in status and passed to providers', async (t) => {

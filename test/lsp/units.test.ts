@@ -8,7 +8,6 @@ import { defaultSettings, parseSettings, SettingsCache } from '../../server/src/
 import { isDockerfile, isPolicyFile } from '../../server/src/lsp/documents.ts';
 import { policyErrorDiagnostic } from '../../server/src/lsp/diagnostics.ts';
 import { PolicyStore } from '../../server/src/lsp/policyStore.ts';
-import { formatBytes, pickManifest, renderProvenance } from '../../server/src/lsp/providers.ts';
 import { computeInlayHints } from '../../server/src/lsp/inlayHints.ts';
 
 describe('settings', () => {
@@ -159,25 +158,11 @@ const image = (manifests: ImageFacts['manifests'], extra: Partial<ImageFacts> = 
 });
 const manifest = (arch: string, size: number) => ({ digest: `sha256:${arch}`, mediaType: 'm', platform: { os: 'linux', architecture: arch }, layers: [{ digest: 'sha256:l', size, mediaType: 'l' }], totalSize: size });
 
-test('provenance and sizes from facts', () => {
-  assert.equal(formatBytes(512), '512 B');
-  assert.equal(formatBytes(1536), '1.5 KB');
-  assert.equal(formatBytes(300 * 1024 * 1024), '300 MB');
-  const f = image([manifest('arm64', 1), manifest('amd64', 2)], { digest: 'sha256:abc' });
-  assert.equal(pickManifest(f)?.platform?.architecture, 'amd64');
-  assert.equal(pickManifest(f, 'linux/arm64')?.platform?.architecture, 'arm64');
-  const md = renderProvenance(f, 'linux/arm64')!;
-  assert.match(md, /`sha256:abc`/);
-  assert.match(md, /`linux\/arm64`, `linux\/amd64`/);
-  assert.match(md, /Layers: 1, 1 B compressed \(linux\/arm64\)/);
-  assert.match(renderProvenance(image([], { error: { code: 'not-found', message: 'no such\nimage' } }))!, /lookup failed \(`not-found`\): no such image/);
-});
-
 test('inlay hints: the base image size at its FROM line when the facts know it, nothing otherwise', () => {
   const model = buildModel('FROM node:20 AS a\nFROM --platform=linux/arm64 node:20\nFROM scratch\n');
   assert.deepEqual(computeInlayHints(model, undefined), []);
   const facts: RegistryFacts = { images: new Map([['docker.io/library/node:20', image([manifest('arm64', 1024), manifest('amd64', 2048)])]]), repositories: new Map() };
   const hints = computeInlayHints(model, facts);
-  assert.deepEqual(hints.map((h) => [h.position.line, h.position.character, h.label]), [[0, 17, '2.0 KB compressed'], [1, 35, '1.0 KB compressed']]);
+  assert.deepEqual(hints.map((h) => [h.position.line, h.position.character, h.label]), [[0, 17, '2 kB compressed'], [1, 35, '1 kB compressed']]);
   assert.deepEqual(computeInlayHints(model, facts, { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } }).map((h) => h.position.line), [1]);
 });

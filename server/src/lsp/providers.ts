@@ -2,7 +2,7 @@
 // return nothing, offline findings never wait for them, and a provider that throws or hangs only loses its
 // own contribution.
 import type { CancellationToken } from 'vscode-languageserver/node';
-import type { ImageFacts, ManifestFact, RegistryFacts } from '../core/facts.ts';
+import type { ImageFacts, RegistryFacts } from '../core/facts.ts';
 import type { FactsRequest } from '../core/registryView.ts';
 
 export interface ProviderContext {
@@ -26,17 +26,15 @@ export interface FactsProvider {
   refresh?(): Promise<void> | void;
 }
 
-/** Markdown about one image's provenance for hovers (digest, platforms, layers, labels), or undefined. */
+/**
+ * Extra Markdown about one image for hovers, for providers that need more than the facts already gathered.
+ * Without one, hovers render the engine's provenance (core/provenance.ts) from the facts.
+ */
 export interface ProvenanceProvider {
   getProvenance(image: string, token: CancellationToken, context: ProviderContext & { facts: ImageFacts | undefined }): Promise<string | undefined>;
 }
 
 export const noFacts: FactsProvider = { getFacts: () => Promise.resolve(undefined) };
-
-/** The default: renders whatever facts the facts provider already supplied for the image. */
-export const factsProvenance: ProvenanceProvider = {
-  getProvenance: (_image, _token, context) => Promise.resolve(context.facts ? renderProvenance(context.facts) : undefined),
-};
 
 /** An AbortSignal that follows a cancellation token, for clients that take `signal` (the registry client). */
 export function toAbortSignal(token: CancellationToken): AbortSignal {
@@ -44,53 +42,4 @@ export function toAbortSignal(token: CancellationToken): AbortSignal {
   if (token.isCancellationRequested) controller.abort();
   else token.onCancellationRequested(() => controller.abort());
   return controller.signal;
-}
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
-}
-
-const platformName = (m: ManifestFact): string | undefined =>
-  m.platform ? `${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''}` : undefined;
-
-/** The manifest for a `--platform` (`linux/arm64`), else linux/amd64, else the first one. */
-export function pickManifest(facts: ImageFacts, platform?: string): ManifestFact | undefined {
-  const ms = facts.manifests.filter((m) => m.platform?.os !== 'unknown');
-  if (platform) {
-    const want = platform.toLowerCase();
-    const hit = ms.find((m) => platformName(m) === want) ?? ms.find((m) => want.startsWith(`${platformName(m)}/`) || platformName(m)?.startsWith(want));
-    if (hit) return hit;
-  }
-  return ms.find((m) => platformName(m) === 'linux/amd64') ?? ms[0];
-}
-
-const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
-
-export function renderProvenance(facts: ImageFacts, platform?: string): string | undefined {
-  const lines: string[] = [];
-  if (facts.error) lines.push(`Registry: lookup failed (${code(facts.error.code)}): ${facts.error.message.replace(/[\r\n]+/g, ' ')}`);
-  if (facts.digest) lines.push(`Digest: ${code(facts.digest)}`);
-  if (facts.tagDigest && facts.tagDigest !== facts.digest) lines.push(`The tag now points to ${code(facts.tagDigest)}`);
-  const platforms = facts.manifests.map(platformName).filter((p): p is string => p !== undefined && !p.startsWith('unknown/'));
-  if (platforms.length > 0) lines.push(`Platforms: ${platforms.map(code).join(', ')}`);
-  const m = pickManifest(facts, platform);
-  if (m) {
-    const kind = m.sizeKind === 'uncompressed' ? 'uncompressed' : 'compressed';
-    lines.push(`Layers: ${m.layers.length}, ${formatBytes(m.totalSize)} ${kind}${platformName(m) ? ` (${platformName(m)})` : ''}`);
-    const labels = Object.entries({ ...(m.annotations ?? {}), ...(m.config?.labels ?? {}) }).slice(0, 8);
-    if (labels.length > 0) lines.push(`Labels: ${labels.map(([k, v]) => `${code(k)}=${code(v.slice(0, 120))}`).join(', ')}`);
-  }
-  if (lines.length === 0) return undefined;
-  const when = facts.fetchedAt ? ` · fetched ${facts.fetchedAt}${facts.fromCache ? ' (cache)' : ''}` : '';
-  lines.push(`_${facts.source === 'engine' ? 'local Docker Engine' : 'registry'}${when}_`);
-  return lines.join('  \n');
 }

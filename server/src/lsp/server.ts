@@ -37,7 +37,10 @@ import { hoverTarget, imageHover, pragmaHover } from './hover.ts';
 import { computeInlayHints, factsFor } from './inlayHints.ts';
 import { PolicyStore } from './policyStore.ts';
 import { withProgress } from './progress.ts';
-import { factsProvenance, noFacts, type FactsProvider, type ProvenanceProvider, type ProviderContext } from './providers.ts';
+import { noFacts, type FactsProvider, type ProvenanceProvider, type ProviderContext } from './providers.ts';
+import { instructionLayer, provenance, renderProvenanceMarkdown } from '../core/provenance.ts';
+import { builtImageFor } from '../core/history.ts';
+import { ruleDocsUrl } from '../rules/index.ts';
 import {
   EFFECTIVE_POLICY_REQUEST,
   FIX_ALL_KIND,
@@ -104,7 +107,6 @@ export interface ServerHandle {
 export function startServer(connection: Connection, options: ServerOptions = {}): ServerHandle {
   const documents = new TextDocuments(TextDocument);
   const factsProvider = options.facts ?? noFacts;
-  const provenanceProvider = options.provenance ?? factsProvenance;
   let caps: Capabilities = readCapabilities({});
   let folders: string[] = [];
   let trusted = true;
@@ -226,7 +228,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         connection,
         `Plimsoll: resolving ${images.length} image${images.length === 1 ? '' : 's'}`,
         { supported: caps.progress, ...(options.progressDelayMs !== undefined ? { delayMs: options.progressDelayMs } : {}), onCancel: () => cts.cancel() },
-        () => factsProvider.getFacts(images, cts.token, { ...providerContext(state), want: (known) => factsWanted(model, policy, known) }),
+        () => factsProvider.getFacts(images, cts.token, { ...providerContext(state), want: (known) => factsWanted(model, policy, known, builtImageFor(policy, state.input.file ?? 'Dockerfile', state.input.absolutePath)) }),
       );
     } catch (e) {
       log(`plimsoll: registry facts for ${baseName(uri)} failed: ${describe(e)}`);
@@ -502,14 +504,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const state = await currentState(params.textDocument.uri);
       if (!state?.result) return null;
       const target = hoverTarget(state, params.position);
-      if (!target) return null;
+      if (!target) {
+        // Any other instruction: the layer the built image has for it, when a built image is mapped.
+        const layer = instructionLayer(state.result.model, params.position, state.facts, builtImageOf(state));
+        return layer ? { contents: { kind: caps.markdownHover ? MarkupKind.Markdown : MarkupKind.PlainText, value: layer } } : null;
+      }
       let value: string;
       if (target.kind === 'pragma') value = pragmaHover(state, target.pragma);
       else {
         value = imageHover(state, target.use);
         const ref = target.use.ref;
         if (ref && !target.use.stageRef && !target.use.scratch) {
-          const extra = await provenanceFor(normalisedName(ref), state, factsFor(target.use, state.facts), token);
+          const facts = factsFor(target.use, state.facts);
+          const extra = options.provenance
+            ? await provenanceFor(options.provenance, normalisedName(ref), state, facts, token)
+            : facts
+              ? renderProvenanceMarkdown(provenance(state.result.model, target.use, state.facts, state.policy), ruleDocsUrl)
+              : undefined;
           if (extra) value += `\n\n---\n\n${extra}`;
         }
       }
@@ -518,7 +529,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
-  async function provenanceFor(image: string, state: CheckState, facts: ReturnType<typeof factsFor>, token: CancellationToken): Promise<string | undefined> {
+  /** The image this document is built into (`builds` in the policy), for layer hovers and hints. */
+  function builtImageOf(state: CheckState): string | undefined {
+    return builtImageFor(state.policy, state.input.file ?? 'Dockerfile', state.input.absolutePath);
+  }
+
+  async function provenanceFor(provider: ProvenanceProvider, image: string, state: CheckState, facts: ReturnType<typeof factsFor>, token: CancellationToken): Promise<string | undefined> {
     const cts = new CancellationTokenSource();
     const sub = token.onCancellationRequested(() => cts.cancel());
     let timer: NodeJS.Timeout | undefined;
@@ -529,7 +545,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           resolve(undefined);
         }, options.provenanceTimeoutMs ?? 1500);
       });
-      return await Promise.race([provenanceProvider.getProvenance(image, cts.token, { ...providerContext(state), facts }), timeout]);
+      return await Promise.race([provider.getProvenance(image, cts.token, { ...providerContext(state), facts }), timeout]);
     } catch (e) {
       log(`plimsoll: provenance for ${image} failed: ${describe(e)}`);
       return undefined;
@@ -544,7 +560,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guard('inlayHint', [], async (params) => {
       const state = await currentState(params.textDocument.uri);
       if (!state?.result) return [];
-      return computeInlayHints(state.result.model, state.facts, params.range);
+      return computeInlayHints(state.result.model, state.facts, params.range, builtImageOf(state));
     }),
   );
 
