@@ -7,7 +7,7 @@ const noFs = { group: ['fs', 'node:fs', 'fs/*', 'node:fs/*', 'child_process', 'n
 const noHttp = { group: ['undici', 'http', 'https', 'node:http', 'node:https', 'node:net', 'net'], message: 'Only server/src/registry talks HTTP.' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '.tmp/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '.tmp/**', '**/*.mjs', '**/*.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
