@@ -160,8 +160,14 @@ const CASES: Case[] = [
   { name: 'bad tag glob', yaml: 'images:\n  allow:\n    - image: node\n      tags: ["20 lts"]\n', want: [['error', 'tag', '"20 lts"']] },
   { name: 'bad replacement', yaml: 'images:\n  deny:\n    - image: ubuntu\n      reason: old\n      replacement: "Ubuntu 24"\n', want: [['error', 'image', '"Ubuntu 24"']] },
   { name: 'registry with a scheme', yaml: 'registries:\n  trusted: [docker.io, "https://ghcr.io"]\n', want: [['error', 'registry', '"https://']] },
-  { name: 'extends by URL', yaml: 'extends: [./base.yaml, https://example.com/p.yaml]\n', want: [['error', 'unsupported', 'https://']] },
-  { name: 'extends of the wrong type', yaml: 'extends: {path: x}\n', want: [['error', 'type', '{path']] },
+  { name: 'extends by URL without an integrity pin', yaml: 'extends: [./base.yaml, https://example.com/p.yaml]\n', want: [['error', 'integrity', 'https://']] },
+  { name: 'extends of the wrong type', yaml: 'extends: true\n', want: [['error', 'type', 'true']] },
+  { name: 'extends mapping with an unknown key and no url', yaml: 'extends: {path: x, integrity: "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}\n', want: [['error', 'required', '{path'], ['warning', 'unknown-key', 'path']] },
+  { name: 'extends URL over plain http', yaml: 'extends:\n  - url: http://policies.example.com/p.yaml\n    integrity: sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n', want: [['error', 'url', 'http://']] },
+  { name: 'extends URL with credentials', yaml: 'extends:\n  - url: https://u:p@policies.example.com/p.yaml\n    integrity: sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n', want: [['error', 'url', 'https://u']] },
+  { name: 'extends integrity of the wrong length', yaml: 'extends:\n  - url: https://policies.example.com/p.yaml\n    integrity: sha256-AAAA\n', want: [['error', 'integrity', 'sha256-AAAA']] },
+  { name: 'extends integrity with an unknown algorithm', yaml: 'extends:\n  - url: https://policies.example.com/p.yaml\n    integrity: md5-1B2M2Y8AsgTpgAmY7PhCfg==\n', want: [['error', 'integrity', 'md5-']] },
+  { name: 'locked names an unknown setting', yaml: 'locked: [pinning.level, pinning.levle, true]\n', want: [['error', 'enum', 'pinning.levle'], ['error', 'type', 'true']] },
   { name: 'unknown alias', yaml: 'rules: *nope\n', want: [['error', 'yaml-syntax', '*nope']] },
 
   // pinning.platformDigests and pinning.bump

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { PIN_BUMPS, PIN_LEVELS, PIN_SCOPES, policyKeyPaths, RULE_LEVELS, TAG_PRECISIONS } from '../../server/src/policy/keys.ts';
+import { LOCK_RULE_RE, LOCK_SECTIONS, LOCKABLE, PIN_BUMPS, PIN_LEVELS, PIN_SCOPES, policyKeyPaths, RULE_LEVELS, TAG_PRECISIONS } from '../../server/src/policy/keys.ts';
 import { parseSize, SIZE_RE } from '../../server/src/policy/sizes.ts';
 import { brief, parse } from './helpers.ts';
 
@@ -79,6 +79,30 @@ test('enums agree', () => {
   assert.deepEqual(enumAt('pinning.bump'), [...PIN_BUMPS]);
   assert.deepEqual(enumAt('rules.*'), [...RULE_LEVELS]);
   assert.deepEqual(enumAt('rules.*.severity'), [...RULE_LEVELS]);
+});
+
+test('locked: the schema lists exactly the lockable names and the rule pattern', () => {
+  const items = deref(visits.find((v) => v.path === 'locked')!.node).items!;
+  const alternatives = items.anyOf ?? [];
+  assert.deepEqual(alternatives.find((a) => a.enum)?.enum, [...LOCKABLE, ...LOCK_SECTIONS]);
+  assert.equal(alternatives.find((a) => a.pattern)?.pattern, LOCK_RULE_RE.source.replace('\\d', '[0-9]'));
+});
+
+test('remote extends: the schema patterns agree with the parser', () => {
+  const remote = schema.definitions?.['remoteExtends']?.properties ?? {};
+  const url = new RegExp(remote['url']!.pattern!);
+  const integrity = new RegExp(remote['integrity']!.pattern!);
+  const pin = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+  for (const u of ['https://p.acme.example/org.yaml', 'http://127.0.0.1:8080/p.yaml', 'http://localhost/p.yaml', 'http://p.acme.example/org.yaml', 'ftp://x/y']) {
+    const ok = parse(stringify({ extends: [{ url: u, integrity: pin }] })).errors.length === 0;
+    assert.equal(url.test(u), ok, u);
+  }
+  // The schema checks the shape; the parser also checks the digest length.
+  for (const i of [pin, `sha512-${'A'.repeat(86)}==`, 'md5-AAAA', 'sha256-', 'sha256-AAAA']) {
+    const ok = parse(stringify({ extends: [{ url: 'https://p.example/x', integrity: i }] })).errors.length === 0;
+    if (ok) assert.ok(integrity.test(i), i);
+    if (!integrity.test(i)) assert.equal(ok, false, i);
+  }
 });
 
 test('the size pattern is the parser’s', () => {

@@ -140,6 +140,12 @@ export interface Policy {
    * `source` instead.
    */
   sources?: Record<string, PolicySource>;
+  /**
+   * Settings an org policy marked `locked`, by lockable name (`pinning.level`, `images.allow`,
+   * `rules.PL101`), with the `locked` entry that locked it. A file merged later may tighten a
+   * locked setting but not loosen it (see server/src/policy/locks.ts).
+   */
+  locked?: Record<string, PolicySource>;
 }
 
 /** The policy in force when no `.plimsoll.yaml` is found: flag untagged/latest images and secrets. */

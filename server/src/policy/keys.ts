@@ -3,7 +3,8 @@
 import type { PinLevel, PinningPolicy, TagPrecision } from '../core/policy.ts';
 
 export const POLICY_KEYS = {
-  root: ['extends', 'images', 'registries', 'pinning', 'sizes', 'secrets', 'rules', 'suppression', 'waivers', 'builds'],
+  root: ['extends', 'locked', 'images', 'registries', 'pinning', 'sizes', 'secrets', 'rules', 'suppression', 'waivers', 'builds'],
+  remote: ['url', 'integrity'],
   images: ['allow', 'deny', 'replacements'],
   allow: ['image', 'tags', 'semver', 'variants'],
   deny: ['image', 'tags', 'semver', 'variants', 'reason', 'replacement'],
@@ -21,9 +22,11 @@ export const POLICY_KEYS = {
 
 export type KeyContext = keyof typeof POLICY_KEYS;
 
-/** Where each key table sits in the document, as a path (`[]` = any list item, `*` = any key). */
-const CONTEXT_PATHS: Record<KeyContext, string> = {
+/** Where each key table sits in the document, as paths (`[]` = any list item, `*` = any key). */
+const CONTEXT_PATHS: Record<KeyContext, string | readonly string[]> = {
   root: '',
+  // A remote `extends` entry may stand alone or be one item of the list.
+  remote: ['extends', 'extends[]'],
   images: 'images',
   allow: 'images.allow[]',
   deny: 'images.deny[]',
@@ -43,8 +46,10 @@ const CONTEXT_PATHS: Record<KeyContext, string> = {
 export function policyKeyPaths(): string[] {
   const out: string[] = [];
   for (const [ctx, keys] of Object.entries(POLICY_KEYS) as [KeyContext, readonly string[]][]) {
-    const base = CONTEXT_PATHS[ctx];
-    for (const k of keys) out.push(base ? `${base}.${k}` : k);
+    const where = CONTEXT_PATHS[ctx];
+    for (const base of typeof where === 'string' ? [where] : where) {
+      for (const k of keys) out.push(base ? `${base}.${k}` : k);
+    }
   }
   return out.sort();
 }
@@ -58,3 +63,29 @@ export type RuleLevel = (typeof RULE_LEVELS)[number];
 
 /** Rule ids look like `PL101`; which ones exist is the rule registry's business. */
 export const RULE_ID_RE = /^PL\d+$/;
+
+/**
+ * Settings a policy can lock for the files merged after it (`locked: [pinning.level, ...]`), plus
+ * `rules.PL<n>` for one rule. A section name (`pinning`) locks every lockable setting under it.
+ */
+export const LOCKABLE = [
+  'images.allow',
+  'images.deny',
+  'registries.trusted',
+  'pinning.level',
+  'pinning.scope',
+  'pinning.precision',
+  'sizes.baseImage',
+  'sizes.layer',
+  'sizes.copyContext',
+  'secrets.patterns',
+  'secrets.allowedNames',
+  'secrets.sensitiveFiles',
+  'suppression.inline',
+  'rules',
+  'waivers',
+] as const;
+export type Lockable = (typeof LOCKABLE)[number];
+export const LOCK_SECTIONS = ['images', 'registries', 'pinning', 'sizes', 'secrets', 'suppression'] as const;
+/** `rules.PL101`: one rule's severity. */
+export const LOCK_RULE_RE = /^rules\.PL\d+$/;

@@ -1,10 +1,17 @@
 // Finding and loading policy files from disk: the only part of server/src/policy that does I/O.
 // `extends` is followed recursively; every problem (missing file, cycle, unreadable or binary
-// file) becomes a PolicyError at the `extends` entry that caused it, and never an exception.
+// file, a remote policy that could not be fetched or does not match its integrity pin) becomes a
+// PolicyError at the `extends` entry that caused it, and never an exception.
+//
+// Policies extended by URL are never fetched here (server/src/policy does no HTTP): `loadPolicy`
+// asks an injected `readRemote` for bytes fetched earlier, and `loadPolicyAsync` runs the fetch
+// rounds with an injected fetcher (server/src/registry/policyFetch.ts in the CLI).
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, parse as parsePath, relative, resolve } from 'node:path';
 import { defaultPolicy, type Policy } from '../core/policy.ts';
 import { mergePolicies } from './merge.ts';
+import { applyLocks } from './locks.ts';
+import { integrityMatches, integrityOf, parseIntegrity } from './integrity.ts';
 import { MAX_POLICY_CHARS, parsePolicyText } from './parse.ts';
 import type { PolicyDocument, PolicyError, PolicyReference } from './types.ts';
 
@@ -20,10 +27,40 @@ const MAX_EXTENDS_DEPTH = 32;
  */
 export type ReadFile = (path: string, limit: number) => Uint8Array | string;
 
+/** What a fetcher answers for one remote policy: its bytes (unverified; the loader checks the pin), or why not. */
+export type RemoteAnswer =
+  | { bytes: Uint8Array | string; fetchedAt: number; fromCache: boolean }
+  | { error: string; code: 'fetch' | 'integrity' | 'refused' };
+
+/** Serves remote policies fetched earlier; undefined when `url` has not been fetched (yet). */
+export type ReadRemote = (url: string, integrity: string) => RemoteAnswer | undefined;
+export type FetchRemote = (url: string, integrity: string) => Promise<RemoteAnswer>;
+
 export interface LoadOptions {
   readFile?: ReadFile;
   /** Rule ids the registry knows; unknown ones get a warning. */
   knownRuleIds?: ReadonlySet<string>;
+  readRemote?: ReadRemote;
+  /** False: `extends` URLs are refused outright (an untrusted workspace). Default true. */
+  allowRemote?: boolean;
+}
+
+/** A remote policy that was used, and whether it came from the cache (and how old it is). */
+export interface RemoteUse {
+  url: string;
+  integrity: string;
+  fromCache: boolean;
+  /** When it was fetched (ms since the epoch). */
+  fetchedAt: number;
+}
+
+export interface LoadResult {
+  policy: Policy;
+  errors: PolicyError[];
+  /** Remote policies applied. */
+  remote: RemoteUse[];
+  /** Remote policies `readRemote` did not have: fetch these and load again. */
+  pending: Array<{ url: string; integrity: string }>;
 }
 
 /** The nearest `.plimsoll.yaml` (or `.yml`) in `startDir` or above it, stopping after `stopAt`. */
@@ -94,11 +131,13 @@ const stripBom = (s: string): string => (s.charCodeAt(0) === 0xfeff ? s.slice(1)
  * general file first. Errors from every file are returned, each labelled with its own file; what
  * could be read is still applied. Each file is applied once, even when extended twice.
  */
-export function loadPolicy(path: string, options: LoadOptions = {}): { policy: Policy; errors: PolicyError[] } {
+export function loadPolicy(path: string, options: LoadOptions = {}): LoadResult {
   const readFile = options.readFile ?? readFileCapped;
   const errors: PolicyError[] = [];
   const order: PolicyDocument[] = [];
   const done = new Set<string>();
+  const remote: RemoteUse[] = [];
+  const pending: LoadResult['pending'] = [];
 
   const read = (file: string, via: { from: string; ref: PolicyReference } | undefined): PolicyDocument | undefined => {
     const fail = (code: PolicyError['code'] & string, message: string, inFile = false): undefined => {
@@ -108,7 +147,23 @@ export function loadPolicy(path: string, options: LoadOptions = {}): { policy: P
       return undefined;
     };
     let data: Uint8Array | string;
-    try {
+    const url = via?.ref.url;
+    if (url !== undefined) {
+      const integrity = via!.ref.integrity ?? '';
+      if (options.allowRemote === false) return fail('extends-fetch', `Policies are not fetched by URL here (an untrusted workspace); ${url} is not applied.`);
+      const answer = options.readRemote?.(url, integrity);
+      if (answer === undefined) {
+        pending.push({ url, integrity });
+        return fail('extends-fetch', `The policy at ${url} was not fetched; run the CLI (it fetches and caches it), or check the network.`);
+      }
+      if ('error' in answer) return fail(answer.code === 'integrity' ? 'extends-integrity' : 'extends-fetch', answer.error);
+      if (!integrityMatches(answer.bytes, integrity)) {
+        const got = integrityOf(answer.bytes, parseIntegrity(integrity)?.algorithm);
+        return fail('extends-integrity', `The policy at ${url} does not match its integrity pin (pinned ${integrity}, got ${got}); it is not applied. If the change is expected, review it and update the pin.`);
+      }
+      remote.push({ url, integrity, fromCache: answer.fromCache, fetchedAt: answer.fetchedAt });
+      data = answer.bytes;
+    } else try {
       data = readFile(file, MAX_POLICY_BYTES);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -122,7 +177,9 @@ export function loadPolicy(path: string, options: LoadOptions = {}): { policy: P
     const { policy, errors: found } = parsePolicyText(decoded.text, file, options.knownRuleIds);
     errors.push(...found);
     if (!policy) return undefined;
-    for (const w of policy.policy.waivers ?? []) w.baseDir = dirname(file);
+    // A remote policy's waivers have no folder of their own: their `file` globs are relative to the
+    // folder of the local policy that is linting.
+    if (url === undefined) for (const w of policy.policy.waivers ?? []) w.baseDir = dirname(file);
     return policy;
   };
 
@@ -131,8 +188,13 @@ export function loadPolicy(path: string, options: LoadOptions = {}): { policy: P
     if (!doc) return;
     const chain = [...stack, file];
     for (const ref of doc.extends) {
-      const target = resolve(dirname(file), ref.path);
       const at = { file, ...ref.span, severity: 'error' as const };
+      if (isUrl(file) && ref.url === undefined) {
+        // A fetched policy must not make the linter read files of the machine it runs on.
+        errors.push({ ...at, message: `A policy fetched by URL may only extend other URLs, not the local path "${ref.path}".`, code: 'unsupported' });
+        continue;
+      }
+      const target = ref.url ?? resolve(dirname(file), ref.path);
       if (chain.includes(target)) {
         const cycle = [...chain.slice(chain.indexOf(target)), target].map((f) => displayPath(f, file)).join(' -> ');
         errors.push({ ...at, message: `extends makes a cycle: ${cycle}.`, code: 'extends-cycle' });
@@ -151,11 +213,47 @@ export function loadPolicy(path: string, options: LoadOptions = {}): { policy: P
 
   visit(resolve(path), [], undefined);
   let policy = defaultPolicy();
-  for (const doc of order) policy = mergePolicies(policy, doc.policy);
-  return { policy, errors };
+  for (const doc of order) {
+    // Settings locked by files merged so far: this file may tighten them, not loosen them.
+    const locked = applyLocks(policy, doc.policy, doc.file);
+    errors.push(...locked.errors);
+    policy = mergePolicies(policy, locked.overlay);
+  }
+  return { policy, errors, remote, pending };
 }
 
+/**
+ * `loadPolicy` with remote policies fetched by `fetchRemote`: loads, fetches what was missing, and
+ * loads again, until nothing new is missing (a fetched policy may extend further URLs). Without a
+ * fetcher it is `loadPolicy`.
+ */
+export async function loadPolicyAsync(path: string, options: LoadOptions & { fetchRemote?: FetchRemote } = {}): Promise<LoadResult> {
+  const fetched = new Map<string, RemoteAnswer>();
+  const key = (url: string, integrity: string): string => `${integrity} ${url}`;
+  const readRemote: ReadRemote = (url, integrity) => fetched.get(key(url, integrity)) ?? options.readRemote?.(url, integrity);
+  for (let round = 0; ; round++) {
+    const result = loadPolicy(path, { ...options, readRemote });
+    const todo = result.pending.filter((p) => !fetched.has(key(p.url, p.integrity)));
+    if (!options.fetchRemote || options.allowRemote === false || todo.length === 0 || round > MAX_EXTENDS_DEPTH) return result;
+    const fetch = options.fetchRemote;
+    await Promise.all(
+      todo.map(async (p) => {
+        let answer: RemoteAnswer;
+        try {
+          answer = await fetch(p.url, p.integrity);
+        } catch (e) {
+          answer = { error: `Could not fetch the policy at ${p.url}: ${e instanceof Error ? e.message : String(e)}`, code: 'fetch' };
+        }
+        fetched.set(key(p.url, p.integrity), answer);
+      }),
+    );
+  }
+}
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
 function displayPath(file: string, from: string): string {
+  if (isUrl(file) || isUrl(from)) return file;
   const rel = relative(dirname(from), file);
   return rel && !isAbsolute(rel) ? rel : file;
 }

@@ -14,6 +14,7 @@
 //   wins where it sets them.
 // - pinning.stages, rules: per stage name / rule id, the child wins.
 // - files: parent's then child's (most general first); sources: the child wins per key.
+// - locked: unioned; the parent's entry wins. Enforcing locks is locks.ts's job, before merging.
 import type { Policy } from '../core/policy.ts';
 import type { PolicyOverlay } from './types.ts';
 
@@ -49,6 +50,8 @@ export function mergePolicies(base: Policy, override: PolicyOverlay): Policy {
   if (override.trustedRegistries !== undefined) out.trustedRegistries = [...override.trustedRegistries];
   else if (base.trustedRegistries !== undefined) out.trustedRegistries = [...base.trustedRegistries];
   if (base.sources !== undefined || override.sources !== undefined) out.sources = { ...base.sources, ...override.sources };
+  // The first file to lock a setting keeps the credit; a later file can add locks but never lift one.
+  if (base.locked !== undefined || override.locked !== undefined) out.locked = { ...override.locked, ...base.locked };
   return out;
 }
 

@@ -32,6 +32,9 @@ import type {
   Waiver,
 } from '../core/policy.ts';
 import {
+  LOCK_RULE_RE,
+  LOCK_SECTIONS,
+  LOCKABLE,
   PIN_BUMPS,
   PIN_LEVELS,
   PIN_SCOPES,
@@ -42,6 +45,7 @@ import {
   type KeyContext,
 } from './keys.ts';
 import { parseSize } from './sizes.ts';
+import { integrityProblem, policyUrlProblem } from './integrity.ts';
 import { closest } from './suggest.ts';
 import type {
   PolicyDocument,
@@ -67,6 +71,8 @@ const REPO_PART_RE = /^[a-z0-9._*?-]+$/;
 const PATTERN_ID_RE = /^[A-Za-z0-9][\w.-]*$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Lists whose single items a lock may refuse (see locks.ts); their positions are kept per item. */
+const ITEM_SOURCE_PATHS = new Set(['registries.trusted', 'secrets.allowedNames', 'secrets.sensitiveFiles']);
 
 type YNode = NonNullable<ReturnType<Alias['resolve']>>;
 
@@ -169,6 +175,8 @@ class Walker {
   private readonly overlay: PolicyOverlay = {};
   private readonly sources: Record<string, PolicySource> = {};
   private readonly extendsRefs: PolicyReference[] = [];
+  private readonly itemSources: Record<string, PolicySource[]> = {};
+  private readonly locked: Record<string, PolicySource> = {};
 
   constructor(
     private readonly text: string,
@@ -192,6 +200,7 @@ class Walker {
     for (const f of this.fields(root, 'root', '').values()) {
       switch (f.name) {
         case 'extends': this.parseExtends(f); break;
+        case 'locked': this.parseLocked(f); break;
         case 'images': this.parseImages(f); break;
         case 'registries': this.parseRegistries(f); break;
         case 'pinning': this.parsePinning(f); break;
@@ -209,6 +218,8 @@ class Walker {
   private finish(): { policy: PolicyDocument; errors: PolicyError[] } {
     const policy: PolicyOverlay = { ...this.overlay, files: [this.file] };
     if (Object.keys(this.sources).length > 0) policy.sources = this.sources;
+    if (Object.keys(this.locked).length > 0) policy.locked = this.locked;
+    if (Object.keys(this.itemSources).length > 0) policy.itemSources = this.itemSources;
     return { policy: { file: this.file, extends: this.extendsRefs, policy }, errors: this.finishErrors() };
   }
 
@@ -381,6 +392,7 @@ class Walker {
     const items = this.list(f, example);
     if (!items) return undefined;
     const out: string[] = [];
+    const positions: PolicySource[] = [];
     items.forEach((item, i) => {
       const t = this.textOf(item);
       if (t === undefined) {
@@ -389,8 +401,13 @@ class Walker {
       }
       const problem = check?.(t);
       if (problem) this.report(item, 'error', problem[0], `${f.path}[${i}]: ${problem[1]}`);
-      else out.push(t);
+      else {
+        out.push(t);
+        positions.push(this.source(item));
+      }
     });
+    // Locks judge single items of these lists, so their errors need each item's place.
+    if (ITEM_SOURCE_PATHS.has(f.path)) this.itemSources[f.path] = positions;
     return out;
   }
 
@@ -454,15 +471,70 @@ class Walker {
     }
     const items = isSeq(f.value) ? (this.list(f, '[../org/.plimsoll.yaml]') ?? []) : [f.value];
     for (const item of items) {
+      if (isMap(item)) {
+        this.parseRemoteExtends(item, isSeq(f.value) ? 'extends[]' : 'extends');
+        continue;
+      }
       const t = this.textOf(item);
       if (t === undefined || t.trim() === '') {
-        this.report(item, 'error', 'type', `extends takes a path to another policy file (or a list of them), not ${describe(item)}.`);
+        this.report(item, 'error', 'type', `extends takes a path to another policy file, or { url, integrity }, or a list of them; not ${describe(item)}.`);
       } else if (URL_RE.test(t)) {
-        this.report(item, 'error', 'unsupported', 'Extending a policy from a URL is not supported yet; use a path relative to this file.');
+        this.report(item, 'error', 'integrity', 'A policy fetched by URL needs an integrity pin: write { url: ..., integrity: sha256-... }.');
       } else {
         this.extendsRefs.push({ path: t, span: this.nodeSpan(item) });
       }
     }
+  }
+
+  /** `{ url: https://..., integrity: sha256-... }`: both required, the URL https (http only for loopback). */
+  private parseRemoteExtends(map: YAMLMap, path: string): void {
+    const fs = this.fields(map, 'remote', path);
+    this.required(map, fs, path, 'url', 'integrity');
+    const urlF = fs.get('url');
+    const integrityF = fs.get('integrity');
+    const url = urlF ? this.str(urlF, true) : undefined;
+    const integrity = integrityF ? this.str(integrityF, true) : undefined;
+    let ok = url !== undefined && integrity !== undefined;
+    if (urlF && url !== undefined) {
+      const problem = policyUrlProblem(url);
+      if (problem) {
+        this.report(this.at(urlF), 'error', 'url', `${urlF.path}: ${problem}`);
+        ok = false;
+      }
+    }
+    if (integrityF && integrity !== undefined) {
+      const problem = integrityProblem(integrity);
+      if (problem) {
+        this.report(this.at(integrityF), 'error', 'integrity', `${integrityF.path}: ${problem}`);
+        ok = false;
+      }
+    }
+    if (ok) this.extendsRefs.push({ path: url!, url: url!, integrity: integrity!.trim(), span: this.nodeSpan(map) });
+  }
+
+  /** `locked: [registries.trusted, pinning.level, rules.PL102]`; a section name locks all of its settings. */
+  private parseLocked(f: Field): void {
+    const names = this.list(f, '[registries.trusted, pinning.level]');
+    if (!names) return;
+    const all: readonly string[] = LOCKABLE;
+    names.forEach((item, i) => {
+      const t = this.textOf(item);
+      const where = `${f.path}[${i}]`;
+      if (t === undefined) {
+        this.report(item, 'error', 'type', `${where} must be the name of a setting, not ${describe(item)}.`);
+        return;
+      }
+      let expanded: string[];
+      if (all.includes(t) || LOCK_RULE_RE.test(t)) expanded = [t];
+      else if ((LOCK_SECTIONS as readonly string[]).includes(t)) expanded = all.filter((n) => n.startsWith(`${t}.`));
+      else {
+        const choices = [...all, ...LOCK_SECTIONS];
+        this.report(item, 'error', 'enum', `${where}: "${t}" is not a setting that can be locked (${choices.join(', ')}, or rules.PL<n>).`, closest(t, choices));
+        return;
+      }
+      if (LOCK_RULE_RE.test(t)) this.warnUnknownRule(t.slice('rules.'.length), item);
+      for (const name of expanded) this.locked[name] ??= this.source(item);
+    });
   }
 
   private parseImages(f: Field): void {

@@ -35,6 +35,11 @@ export type PolicyErrorCode =
   | 'extends-missing'
   | 'extends-cycle'
   | 'extends-depth'
+  | 'extends-fetch'
+  | 'extends-integrity'
+  | 'url'
+  | 'integrity'
+  | 'locked'
   | 'read'
   | 'too-large'
   | 'binary'
@@ -71,9 +76,13 @@ export interface SourceSpan {
 
 /** One `extends` entry as written, kept with its position so the loader can report on it. */
 export interface PolicyReference {
-  /** As written: relative to the folder of the file that holds it, or absolute. */
+  /** As written: relative to the folder of the file that holds it, or absolute; for a remote entry, its URL. */
   path: string;
   span: SourceSpan;
+  /** Set for `{ url, integrity }` entries: the policy is fetched (see policy/remote.ts). */
+  url?: string;
+  /** Subresource-integrity pin of a remote entry: `sha256-<base64>` (or sha384, sha512). */
+  integrity?: string;
 }
 
 /**
@@ -94,6 +103,13 @@ export interface PolicyOverlay {
   allowInlineSuppression?: boolean;
   files?: string[];
   sources?: Record<string, PolicySource>;
+  /** Lockable names this file locks (`locked:`), each with the position of its entry. */
+  locked?: Record<string, PolicySource>;
+  /**
+   * Positions of the items of plain lists, by path (`registries.trusted`, `secrets.allowedNames`), in
+   * the same order as the parsed values; only in one file's overlay, never merged.
+   */
+  itemSources?: Record<string, PolicySource[]>;
 }
 
 /** One parsed `.plimsoll.yaml`, not yet merged with what it extends. */
