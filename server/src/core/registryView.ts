@@ -50,6 +50,18 @@ export function manifestFor(use: ImageUse, f: ImageFacts): ManifestFact | undefi
   );
 }
 
+/** Each FROM image with the manifest it pulls, where the registry facts know it (size rules, PL405). */
+export function baseManifests(model: DockerfileModel, facts: RegistryFacts | undefined): Array<{ use: ImageUse & { ref: ImageRef }; facts: ImageFacts; manifest: ManifestFact }> {
+  const out: Array<{ use: ImageUse & { ref: ImageRef }; facts: ImageFacts; manifest: ManifestFact }> = [];
+  for (const use of imageUses(model.images)) {
+    if (use.kind !== 'from') continue;
+    const f = imageFacts(facts, factsKey(use.ref));
+    const m = f ? manifestFor(use, f) : undefined;
+    if (f && m) out.push({ use, facts: f, manifest: m });
+  }
+  return out;
+}
+
 export interface NewerTag {
   tag: string;
   version: string;

@@ -1,8 +1,7 @@
 import type { Rule } from '../core/rule.ts';
 import type { ImageConfigFact } from '../core/facts.ts';
-import { imageUses } from '../core/images.ts';
 import { familiarName, normalisedName } from '../core/imageRef.ts';
-import { factsKey, imageFacts, manifestFor } from '../core/registryView.ts';
+import { baseManifests } from '../core/registryView.ts';
 import { parseCreatedBy } from '../core/history.ts';
 import { findSecrets, isGenericSecretValue, isSecretAssignmentName, maskSecret, secretPatterns, type ScanOptions, type TokenPattern } from '../core/secrets.ts';
 
@@ -26,10 +25,8 @@ export const baseImageSecret: Rule = {
   check(ctx) {
     const patterns = secretPatterns(ctx.policy.secrets.patterns);
     const options: ScanOptions = { allowedNames: ctx.policy.secrets.allowedNames };
-    for (const use of imageUses(ctx.model.images)) {
-      if (use.kind !== 'from') continue;
-      const f = imageFacts(ctx.facts, factsKey(use.ref));
-      const config = f ? manifestFor(use, f)?.config : undefined;
+    for (const { use, manifest } of baseManifests(ctx.model, ctx.facts)) {
+      const config = manifest.config;
       if (!config) continue;
       const image = normalisedName(use.ref);
       for (const s of configSecrets(config, patterns, options)) {

@@ -1,7 +1,6 @@
 import type { Rule } from '../core/rule.ts';
-import { imageUses } from '../core/images.ts';
 import { familiarName, normalisedName } from '../core/imageRef.ts';
-import { factsKey, imageFacts, manifestFor } from '../core/registryView.ts';
+import { baseManifests } from '../core/registryView.ts';
 import { formatBytes } from '../core/units.ts';
 
 export const baseImageTooLarge: Rule = {
@@ -22,11 +21,8 @@ export const baseImageTooLarge: Rule = {
   check(ctx) {
     const budget = ctx.policy.sizes.baseImage;
     if (budget === undefined) return;
-    for (const use of imageUses(ctx.model.images)) {
-      if (use.kind !== 'from') continue;
-      const f = imageFacts(ctx.facts, factsKey(use.ref));
-      const m = f ? manifestFor(use, f) : undefined;
-      if (!m || m.totalSize <= budget) continue;
+    for (const { use, manifest: m } of baseManifests(ctx.model, ctx.facts)) {
+      if (m.totalSize <= budget) continue;
       const platform = m.platform ? ` (${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''})` : '';
       ctx.report({
         range: use.range,

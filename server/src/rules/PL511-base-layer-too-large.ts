@@ -1,7 +1,6 @@
 import type { Rule } from '../core/rule.ts';
-import { imageUses } from '../core/images.ts';
 import { familiarName, normalisedName } from '../core/imageRef.ts';
-import { factsKey, imageFacts, manifestFor } from '../core/registryView.ts';
+import { baseManifests } from '../core/registryView.ts';
 import { formatBytes } from '../core/units.ts';
 
 export const baseLayerTooLarge: Rule = {
@@ -22,11 +21,8 @@ export const baseLayerTooLarge: Rule = {
   check(ctx) {
     const budget = ctx.policy.sizes.layer;
     if (budget === undefined) return;
-    for (const use of imageUses(ctx.model.images)) {
-      if (use.kind !== 'from') continue;
-      const f = imageFacts(ctx.facts, factsKey(use.ref));
-      const m = f ? manifestFor(use, f) : undefined;
-      if (!m || m.layers.length === 0) continue;
+    for (const { use, manifest: m } of baseManifests(ctx.model, ctx.facts)) {
+      if (m.layers.length === 0) continue;
       const largest = m.layers.reduce((a, b) => (b.size > a.size ? b : a));
       if (largest.size <= budget) continue;
       const index = m.layers.indexOf(largest) + 1;
