@@ -47,7 +47,8 @@ export function parseImageRef(text: string): ImageRef | undefined {
   const parts = rest.split('/');
   let registry = 'docker.io';
   if (parts.length > 1 && isRegistryHost(parts[0]!)) {
-    registry = parts.shift()!;
+    // Host names are case-insensitive; one spelling keeps facts keys and cache entries in agreement.
+    registry = parts.shift()!.toLowerCase();
     if (!HOST_RE.test(registry)) return undefined;
   }
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = 'docker.io';
