@@ -100,7 +100,7 @@ const SECRET_SUFFIXES = ['password', 'passwd', 'passphrase', 'secret', 'token', 
 export const SECRET_NAME_QUALIFIERS: ReadonlySet<string> = new Set([
   'file', 'files', 'path', 'dir', 'folder', 'url', 'uri', 'endpoint', 'host', 'hostname', 'server', 'port',
   'name', 'id', 'type', 'length', 'size', 'version', 'timeout', 'ttl', 'expiry', 'header', 'enabled',
-  'disabled', 'required', 'mode', 'method', 'provider', 'scope', 'algorithm', 'format', 'plugin', 'helper',
+  'disabled', 'required', 'mode', 'method', 'provider', 'scope', 'algorithm', 'format', 'plugin', 'helper', 'config',
 ]);
 /**
  * Words that make the whole name public wherever they stand (BuildKit allows `public`): `PUBLIC_KEY`,
