@@ -6,6 +6,7 @@ import {
   EFFECTIVE_POLICY_REQUEST,
   FIX_ALL_KIND,
   OPEN_RULE_DOCS_COMMAND,
+  REFRESH_REGISTRY_NOTIFICATION,
   type EffectivePolicyParams,
   type EffectivePolicyResult,
 } from '../../server/src/lsp/protocol.ts';
@@ -17,8 +18,6 @@ const REFRESH_COMMAND = 'plimsoll.refreshRegistryCache';
  * vscode-languageclient registers every server command as a VS Code command, which would clash with ours.
  */
 const SERVER_REFRESH_COMMAND = 'plimsoll.server.refreshRegistryCache';
-/** Sent when the server offers no such command. */
-const REFRESH_NOTIFICATION = 'plimsoll/refreshRegistryCache';
 /** Rules that a digest or tag pin fixes. */
 const PINNING_RULES = new Set(['PL301', 'PL302', 'PL303', 'PL304']);
 
@@ -95,7 +94,7 @@ function codeOf(d: vscode.Diagnostic): string {
 async function refreshRegistryCache(client: LanguageClient): Promise<void> {
   const commands = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
   if (commands.includes(SERVER_REFRESH_COMMAND)) await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_REFRESH_COMMAND, arguments: [] });
-  else await client.sendNotification(REFRESH_NOTIFICATION);
+  else await client.sendNotification(REFRESH_REGISTRY_NOTIFICATION);
   void vscode.window.showInformationMessage('Plimsoll: registry cache refresh requested; open Dockerfiles are checked again.');
 }
 

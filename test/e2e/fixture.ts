@@ -45,10 +45,26 @@ export function buildBundles(): void {
 }
 
 /** Writes the workspace and compiles the suite into `suiteDir`; returns the suite's entry file. */
-export async function prepare(workspace: string, suiteDir: string, extra: { handshakeDir?: string; mode?: 'trusted' | 'untrusted' } = {}): Promise<string> {
+/** The workspace for the registry session: images only from a registry on 127.0.0.1, digests required. */
+export function registryWorkspace(host: string): { policy: string; dockerfile: string } {
+  return {
+    policy: 'pinning:\n  level: digest\n',
+    dockerfile: `FROM ${host}/acme/app:1.0 AS app\nFROM ${host}/acme/node:20.11.0\nCOPY --from=app /app /app\n`,
+  };
+}
+
+/** What the suite reads from config.json (see test/e2e/suite/index.ts). */
+export interface SuiteExtra {
+  handshakeDir?: string;
+  mode?: 'trusted' | 'untrusted' | 'registry';
+  /** Registry mode: the digests the tags resolve to. */
+  registry?: { host: string; app: string; node: string };
+}
+
+export async function prepare(workspace: string, suiteDir: string, extra: SuiteExtra = {}, files = { policy: POLICY, dockerfile: DOCKERFILE }): Promise<string> {
   mkdirSync(workspace, { recursive: true });
-  writeFileSync(join(workspace, '.plimsoll.yaml'), POLICY);
-  writeFileSync(join(workspace, 'Dockerfile'), DOCKERFILE);
+  writeFileSync(join(workspace, '.plimsoll.yaml'), files.policy);
+  writeFileSync(join(workspace, 'Dockerfile'), files.dockerfile);
   const entry = join(suiteDir, 'index.js');
   await build({
     entryPoints: [join(__dirname, 'suite', 'index.ts')],

@@ -13,7 +13,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildBundles, prepare, root, run } from './fixture.ts';
+import { buildBundles, prepare, registryWorkspace, root, run, type SuiteExtra } from './fixture.ts';
+import { registrySkipReason, seed, startRegistry } from '../registry/support/registry.ts';
 import { desktopSkipReason, runDesktop } from './desktop.ts';
 
 const cache = process.env.PLIMSOLL_E2E_CACHE ?? join(homedir(), '.cache', 'plimsoll-e2e');
@@ -71,7 +72,7 @@ function fileAppears(dir: string, name: string, signal: AbortSignal): Promise<st
   });
 }
 
-type Mode = 'trusted' | 'untrusted';
+type Mode = 'trusted' | 'untrusted' | 'registry';
 
 let packaging: Promise<string> | undefined;
 /** Bundles and the .vsix, once per run. */
@@ -88,7 +89,12 @@ function packaged(): Promise<string> {
  * One code-server session: install the .vsix, open the workspace, run the suite in `mode`. When the suite
  * writes `ready` to the handshake folder, `onReady` looks at the page, then the suite goes on.
  */
-async function session(t: TestContext, mode: Mode, onReady: (page: Page, ready: string) => Promise<void>): Promise<void> {
+async function session(
+  t: TestContext,
+  mode: Mode,
+  onReady: (page: Page, ready: string) => Promise<void>,
+  workspace?: { extra: SuiteExtra; files: { policy: string; dockerfile: string } },
+): Promise<void> {
   const started = Date.now();
   const tmp = mkdtempSync(join(tmpdir(), `plimsoll-e2e-${mode}-`));
   const dirs = {
@@ -115,10 +121,10 @@ async function session(t: TestContext, mode: Mode, onReady: (page: Page, ready: 
 
   // 1. The .vsix, the compiled suite and the user settings.
   const vsix = await packaged();
-  const suiteJs = await prepare(dirs.workspace, dirs.suite, { handshakeDir: dirs.handshake, mode });
+  const suiteJs = await prepare(dirs.workspace, dirs.suite, { handshakeDir: dirs.handshake, mode, ...workspace?.extra }, workspace?.files);
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
   const trust =
-    mode === 'trusted'
+    mode !== 'untrusted'
       ? { 'security.workspace.trust.enabled': false }
       : // Restricted mode without the startup dialog.
         { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' };
@@ -133,6 +139,9 @@ async function session(t: TestContext, mode: Mode, onReady: (page: Page, ready: 
       'update.mode': 'none',
       'window.commandCenter': false,
       'chat.commandCenter.enabled': false,
+      // The server would look images up on Docker Hub: loopback only, so from the (empty) cache, except in
+      // the registry session, whose images all live on 127.0.0.1.
+      'plimsoll.offline': mode !== 'registry',
       ...trust,
     }),
   );
@@ -156,7 +165,7 @@ async function session(t: TestContext, mode: Mode, onReady: (page: Page, ready: 
 
   const output: string[] = [];
   const flags = ['--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened'];
-  if (mode === 'trusted') flags.push('--disable-workspace-trust');
+  if (mode !== 'untrusted') flags.push('--disable-workspace-trust');
   const server = spawn(process.execPath, [codeServer, ...common, ...flags], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.server = server;
   const base = await listening(server, output);
@@ -216,6 +225,12 @@ async function session(t: TestContext, mode: Mode, onReady: (page: Page, ready: 
 
 const artifacts = join(root, 'test-results', 'e2e');
 
+/** Hovers the language status ({} next to the language name) and waits for the server's status text in it. */
+async function languageStatus(page: Page, text: string): Promise<void> {
+  await page.locator('[id="status.languageStatus"]').hover();
+  await page.locator('.monaco-hover', { hasText: text }).first().waitFor({ state: 'visible', timeout: 30_000 });
+}
+
 test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
   mkdirSync(artifacts, { recursive: true });
   await session(t, 'trusted', async (page, ready) => {
@@ -225,6 +240,7 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
     const file = join(artifacts, 'problems.png');
     await page.screenshot({ path: join(artifacts, 'workbench.png') });
     await page.locator('#workbench\\.parts\\.panel').screenshot({ path: file });
+    await languageStatus(page, 'registry offline');
     if (process.env.PLIMSOLL_E2E_UPDATE_IMAGES === '1') {
       copyFileSync(file, join(root, 'docs', 'images', 'problems.png'));
       copyFileSync(join(artifacts, 'workbench.png'), join(root, 'docs', 'images', 'workbench.png'));
@@ -235,12 +251,28 @@ test('Plimsoll in VS Code (code-server) end to end', { skip: skipReason(), timeo
 test('Plimsoll in VS Code (code-server), untrusted workspace', { skip: skipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
   mkdirSync(artifacts, { recursive: true });
   await session(t, 'untrusted', async (page) => {
-    // The language status ({} next to the language name) shows what the server reported.
-    await page.locator('[id="status.languageStatus"]').hover();
-    const hover = page.locator('.monaco-hover', { hasText: 'untrusted: registry off' });
-    await hover.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await languageStatus(page, 'untrusted: registry off');
     await page.screenshot({ path: join(artifacts, 'untrusted.png') });
   });
+});
+
+test('Plimsoll in VS Code (code-server) with a registry on 127.0.0.1', { skip: skipReason() || registrySkipReason(), timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  const reg = await startRegistry({ auth: 'none' });
+  t.after(() => reg.stop());
+  const seeded = await seed(reg);
+  const node = seeded.node.tags['20.11.0'];
+  assert.ok(node);
+  const extra: SuiteExtra = { registry: { host: reg.host, app: seeded.app.digest, node } };
+  await session(
+    t,
+    'registry',
+    async (page) => {
+      await languageStatus(page, 'registry online');
+      await page.screenshot({ path: join(artifacts, 'registry.png') });
+    },
+    { extra, files: registryWorkspace(reg.host) },
+  );
 });
 
 test('Plimsoll in desktop VS Code (@vscode/test-electron)', { skip: desktopSkipReason(), timeout: RUN_TIMEOUT_MS }, async () => {

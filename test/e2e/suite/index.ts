@@ -11,8 +11,12 @@ interface SuiteConfig {
   workspace: string;
   /** Where the suite says "ready for a screenshot" and the harness answers; absent: no screenshot. */
   handshakeDir?: string;
-  /** `untrusted`: the workspace is in restricted mode; only the limited-mode checks run. Default `trusted`. */
-  mode?: 'trusted' | 'untrusted';
+  /**
+   * `untrusted`: the workspace is in restricted mode; only the limited-mode checks run. `registry`: the
+   * Dockerfile's images live in a registry on 127.0.0.1 and the policy wants digests. Default `trusted`.
+   */
+  mode?: 'trusted' | 'untrusted' | 'registry';
+  registry?: { host: string; app: string; node: string };
 }
 
 const EXTENSION_ID = 'plimsoll.plimsoll';
@@ -85,6 +89,8 @@ export async function run(): Promise<void> {
   assert.equal(doc.languageId, 'dockerfile');
   await vscode.window.showTextDocument(doc);
   assert.ok(ext.isActive, 'opening a Dockerfile activates the extension');
+
+  if (config.mode === 'registry') return runRegistry(config, doc);
 
   // 1. Diagnostics from the real server, with the policy in the workspace applied.
   // PL102: denied by the workspace policy (an unsafe replacement fix); PL302: `:latest` (no fix offline);
@@ -178,4 +184,38 @@ export async function run(): Promise<void> {
   await vscode.commands.executeCommand('plimsoll.pinAllBaseImages');
   assert.equal(doc.getText(), unchanged, 'nothing safe left to pin offline');
   log('open policy and pin-all commands ran');
+}
+
+/**
+ * With a real registry: PL307 (a newer patch exists) needs registry facts, so its arrival says the facts are
+ * in; then the hover shows provenance and "Pin All Base Images" pins both images to the digests the tags
+ * resolve to.
+ */
+async function runRegistry(config: SuiteConfig, doc: vscode.TextDocument): Promise<void> {
+  const reg = config.registry;
+  assert.ok(reg, 'registry config');
+  assert.equal(vscode.workspace.isTrusted, true);
+  const uri = doc.uri;
+  const withFacts = await diagnosticsWhere(uri, 'PL304 twice and PL307 (registry facts)', (ds) => ds.filter((d) => codeOf(d) === 'PL304').length === 2 && ds.some((d) => codeOf(d) === 'PL307'));
+  log(`registry diagnostics: ${withFacts.map((d) => `${codeOf(d)}@${d.range.start.line + 1}`).join(', ')}`);
+
+  const appRange = withFacts.find((d) => codeOf(d) === 'PL304' && d.range.start.line === 0)!.range;
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, appRange.start.translate(0, 2))) ?? [];
+  const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+  log(`registry hover: ${hoverText.length} chars`);
+  assert.ok(hoverText.includes(reg.app.slice(0, 19)), `the hover shows the digest ${reg.app.slice(0, 19)}…:\n${hoverText}`);
+
+  if (config.handshakeDir) {
+    writeFileSync(join(config.handshakeDir, 'ready'), JSON.stringify(withFacts.map(codeOf)));
+    await fileAppears(join(config.handshakeDir, 'shot'), config.handshakeDir);
+  }
+
+  await vscode.window.showTextDocument(doc);
+  const pinned = diagnosticsWhere(uri, 'PL304 to go', (ds) => !ds.some((d) => codeOf(d) === 'PL304'));
+  await vscode.commands.executeCommand('plimsoll.pinAllBaseImages');
+  const text = doc.getText();
+  assert.ok(text.includes(`${reg.host}/acme/app:1.0@${reg.app} AS app`), `app pinned:\n${text}`);
+  assert.ok(text.includes(`${reg.host}/acme/node:20.11.0@${reg.node}`), `node pinned:\n${text}`);
+  await pinned;
+  log('pinned both base images to their digests');
 }
