@@ -5,11 +5,11 @@ import { dirname, relative, resolve, sep, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintArgs } from './args.ts';
 import type { FileReport, ProblemReport, RunReport } from './report.ts';
-import { lint, todayUtc, type LintInput } from '../core/lint.ts';
+import { lint, todayUtc, type LintInput, type LintResult } from '../core/lint.ts';
 import { applyEdits, planFixes } from '../core/fixes.ts';
 import { defaultPolicy, type Policy } from '../core/policy.ts';
 import type { RegistryFacts } from '../core/facts.ts';
-import { findPolicyFile, loadPolicy } from '../policy/load.ts';
+import { findPolicyFile, loadPolicyAsync, type FetchRemote, type RemoteUse } from '../policy/load.ts';
 import { discoverDockerfiles } from '../workspace/discover.ts';
 import { readBuildContext } from '../workspace/buildContext.ts';
 import { SEVERITY_ORDER } from '../core/types.ts';
@@ -28,12 +28,25 @@ export interface LintRunOptions {
   progress?: (done: number, total: number) => void;
   /** Resolves what the engine asks for across all files, each unique image once; absent: no registry facts. */
   gather?: (want: (facts: RegistryFacts) => FactsRequest) => Promise<{ facts: RegistryFacts; summary: GatherSummary }>;
+  /** Fetches policies that `extends` names by URL; absent: such entries are errors. */
+  fetchRemote?: FetchRemote;
+  /** Called once per linted file with everything the engine saw (for `plimsoll report`). */
+  onFile?: (file: LintedFile) => void;
+}
+
+export interface LintedFile {
+  path: string;
+  input: LintInput;
+  result: LintResult;
+  /** The policy file in force (absolute), undefined for the defaults. */
+  policyFile?: string;
 }
 
 interface LoadedPolicy {
   policy: Policy;
   root: string;
   ok: boolean;
+  path?: string;
 }
 
 export async function runLint(args: LintArgs, options: LintRunOptions): Promise<RunReport> {
@@ -43,7 +56,8 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
   for (const u of discovery.unmatched) problems.push({ file: u, line: 1, column: 1, message: `no Dockerfile found at '${u}'` });
 
   const policies = new Map<string, LoadedPolicy>();
-  const policyFor = (file: string): LoadedPolicy => {
+  const remote = new Map<string, RemoteUse>();
+  const policyFor = async (file: string): Promise<LoadedPolicy> => {
     const path = args.policy ? resolve(cwd, args.policy) : findPolicyFile(dirname(file));
     const key = path ?? '';
     const hit = policies.get(key);
@@ -54,12 +68,13 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
       problems.push({ file: rel(cwd, path), line: 1, column: 1, message: 'policy file not found' });
       loaded = { policy: defaultPolicy(), root: dirname(path), ok: false };
     } else {
-      const { policy, errors } = loadPolicy(path);
+      const { policy, errors, remote: fetched } = await loadPolicyAsync(path, options.fetchRemote ? { fetchRemote: options.fetchRemote } : {});
       for (const e of errors) {
         if (e.severity !== 'error') continue;
         problems.push({ file: rel(cwd, e.file), line: e.line, column: e.column, message: e.message });
       }
-      loaded = { policy, root: dirname(path), ok: !errors.some((e) => e.severity === 'error') };
+      for (const r of fetched) if (!remote.has(r.url)) remote.set(r.url, r);
+      loaded = { policy, root: dirname(path), ok: !errors.some((e) => e.severity === 'error'), path };
     }
     policies.set(key, loaded);
     return loaded;
@@ -67,7 +82,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
 
   const root = repoRoot(cwd) ?? cwd;
   const today = process.env.PLIMSOLL_TODAY ?? todayUtc();
-  const inputs: Array<{ path: string; input: LintInput }> = [];
+  const inputs: Array<{ path: string; input: LintInput; policyFile?: string }> = [];
   if (args.image !== undefined && discovery.files.length > 1) {
     problems.push({ file: '.', line: 1, column: 1, message: `--image names the image of one Dockerfile, but ${discovery.files.length} were found; lint one file, or map each in the policy's builds` });
   }
@@ -83,7 +98,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
       problems.push({ file: rel(cwd, path), line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
       continue;
     }
-    const pol = policyFor(path);
+    const pol = await policyFor(path);
     const input: LintInput = {
       text,
       file: relative(pol.root, path).split(sep).join('/'),
@@ -96,7 +111,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
     };
     const built = args.image ?? builtImageFor(pol.policy, input.file!, input.absolutePath);
     if (built !== undefined) input.builtImage = built;
-    inputs.push({ path, input });
+    inputs.push({ path, input, ...(pol.path !== undefined ? { policyFile: pol.path } : {}) });
   }
 
   let registry: RunReport['registry'];
@@ -116,7 +131,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
   }
 
   const files: FileReport[] = [];
-  inputs.forEach(({ path, input }, n) => {
+  inputs.forEach(({ path, input, policyFile }, n) => {
     options.progress?.(n, inputs.length);
     let result = lint(input);
     let fixed = 0;
@@ -138,6 +153,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
         result = lint(input);
       }
     }
+    options.onFile?.({ path, input, result, ...(policyFile !== undefined ? { policyFile } : {}) });
     files.push({
       path,
       display: rel(cwd, path),
@@ -148,7 +164,14 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
     });
   });
   options.progress?.(inputs.length, inputs.length);
-  return { files, problems, rootUri: pathToFileURL(root).href, version: options.version, ...(registry ? { registry } : {}) };
+  return {
+    files,
+    problems,
+    rootUri: pathToFileURL(root).href,
+    version: options.version,
+    ...(registry ? { registry } : {}),
+    ...(remote.size > 0 ? { remotePolicies: [...remote.values()] } : {}),
+  };
 }
 
 export function exitCode(run: RunReport, failOn: LintArgs['failOn']): number {
@@ -158,12 +181,14 @@ export function exitCode(run: RunReport, failOn: LintArgs['failOn']): number {
   return run.files.some((f) => f.findings.some((x) => SEVERITY_ORDER[x.severity] >= threshold)) ? 1 : 0;
 }
 
-function rel(cwd: string, p: string): string {
+export function rel(cwd: string, p: string): string {
+  // Policies fetched by URL are named by their URL.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return p;
   const r = relative(cwd, p);
   return (r.startsWith('..') ? p : r).split(sep).join('/');
 }
 
-function repoRoot(from: string): string | undefined {
+export function repoRoot(from: string): string | undefined {
   let dir = resolve(from);
   for (;;) {
     if (existsSync(join(dir, '.git'))) return dir;

@@ -1,6 +1,6 @@
 // The `plimsoll` command. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or policy errors.
 import { writeFileSync } from 'node:fs';
-import { parseArgs, USAGE, UsageError, type LintArgs } from './args.ts';
+import { parseArgs, POLICY_USAGE, REPORT_USAGE, USAGE, UsageError, type LintArgs } from './args.ts';
 import { exitCode, runLint } from './lintCommand.ts';
 import { formatText } from './formats/text.ts';
 import { formatJson } from './formats/json.ts';
@@ -9,6 +9,9 @@ import { formatGithub } from './formats/github.ts';
 import type { RunReport } from './report.ts';
 import { createRegistryClient } from '../registry/client.ts';
 import { gatherFacts } from '../registry/gather.ts';
+import { policyFetcher, registryNote, remotePolicyNote } from './runtime.ts';
+import { runReportCommand } from './reportCommand.ts';
+import { runCheckCommand, runExplainCommand } from './policyCommand.ts';
 
 declare const PLIMSOLL_VERSION: string | undefined;
 const VERSION = typeof PLIMSOLL_VERSION === 'string' ? PLIMSOLL_VERSION : '0.0.0-dev';
@@ -26,21 +29,6 @@ function render(run: RunReport, args: LintArgs, color: boolean): string {
   }
 }
 
-/** Says how old offline facts are and which facts are missing, so nobody mistakes "unknown" for "fine". */
-function registryNote(r: NonNullable<RunReport['registry']>): string {
-  const lines: string[] = [];
-  if (r.offline) {
-    const age = r.oldest ? ` (oldest from ${r.oldest.slice(0, 16).replace('T', ' ')} UTC)` : '';
-    lines.push(`plimsoll: offline: ${r.fromCache} of ${r.requested} registry facts from the cache${age}.`);
-  }
-  if (r.missing.length > 0) {
-    lines.push(`plimsoll: ${r.missing.length} registry fact${r.missing.length === 1 ? '' : 's'} missing; rules that need them stayed silent:`);
-    for (const m of r.missing.slice(0, 20)) lines.push(`  ${m.reference}: ${m.message}`);
-    if (r.missing.length > 20) lines.push(`  ... and ${r.missing.length - 20} more`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
@@ -53,13 +41,16 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (args.command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${args.topic === 'report' ? REPORT_USAGE : args.topic === 'policy' ? POLICY_USAGE : USAGE}\n`);
     return 0;
   }
   if (args.command === 'version') {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (args.command === 'report') return runReportCommand(args, { version: VERSION });
+  if (args.command === 'policy-explain') return runExplainCommand(args);
+  if (args.command === 'policy-check') return runCheckCommand(args);
   const tty = Boolean(process.stderr.isTTY) && !args.quiet;
   const client = args.noRegistry
     ? undefined
@@ -68,17 +59,22 @@ export async function main(argv: string[]): Promise<number> {
         ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
         ...(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS) } : {}),
       });
+  const fetcher = policyFetcher(args.offline, args.cacheDir);
   let run;
   try {
     run = await runLint(args, {
       cwd: process.cwd(),
       version: VERSION,
+      fetchRemote: fetcher.fetch,
       ...(client ? { gather: (want: Parameters<typeof gatherFacts>[1]) => gatherFacts(client, want) } : {}),
       ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
     });
   } finally {
     await client?.close();
+    await fetcher.close();
   }
+  // A pinned policy in the cache is the pinned policy; its age matters to whoever is offline.
+  if (!args.quiet && args.offline) process.stderr.write(remotePolicyNote(run.remotePolicies));
   if (!args.quiet && run.registry && (run.registry.offline || run.registry.missing.length > 0)) process.stderr.write(registryNote(run.registry));
   const text = render(run, args, Boolean(process.stdout.isTTY) && !args.output && !process.env.NO_COLOR);
   if (args.output) writeFileSync(args.output, text);

@@ -1,6 +1,7 @@
 // What one CLI run found, handed to the formatters.
 import type { Finding } from '../core/types.ts';
 import type { GatherSummary } from '../registry/gather.ts';
+import type { RemoteUse } from '../policy/load.ts';
 
 export interface FileReport {
   /** Absolute path. */
@@ -27,6 +28,8 @@ export interface RunReport {
   files: FileReport[];
   /** Policy, read and internal errors: reported, never swallowed. */
   problems: ProblemReport[];
+  /** Policies fetched by URL (`extends`), with whether they came from the cache and how old they are. */
+  remotePolicies?: RemoteUse[];
   /** file:// URI of the repository root. */
   rootUri: string;
   version: string;

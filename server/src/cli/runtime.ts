@@ -1,0 +1,43 @@
+// What the commands share at run time: the remote-policy fetcher and the notes on stderr about cached
+// registry facts and cached remote policies (so nobody mistakes old or missing facts for fine ones).
+import { createPolicyFetcher, credentialHostsFromEnv, type PolicyFetcher } from '../registry/policyFetch.ts';
+import type { RemoteUse } from '../policy/load.ts';
+import type { RunReport } from './report.ts';
+
+/** The fetcher for policies that `extends` names by URL: cache only with --offline. */
+export function policyFetcher(offline: boolean, cacheDir: string | undefined): PolicyFetcher {
+  return createPolicyFetcher({
+    offline,
+    credentialHosts: credentialHostsFromEnv(),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
+    ...(process.env.PLIMSOLL_POLICY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_POLICY_TIMEOUT_MS) } : {}),
+  });
+}
+
+/** One line per remote policy served from the cache, with its age, so stale org policy is visible. */
+export function remotePolicyNote(remote: readonly RemoteUse[] | undefined, now = Date.now()): string {
+  const lines: string[] = [];
+  for (const r of remote ?? []) {
+    if (!r.fromCache) continue;
+    const days = Math.floor((now - r.fetchedAt) / 86_400_000);
+    const when = new Date(r.fetchedAt).toISOString().slice(0, 16).replace('T', ' ');
+    lines.push(`plimsoll: policy ${r.url} from the cache, fetched ${when} UTC (${days === 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`}).`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** Says how old offline facts are and which facts are missing, so nobody mistakes "unknown" for "fine". */
+export function registryNote(r: NonNullable<RunReport['registry']>): string {
+  const lines: string[] = [];
+  if (r.offline) {
+    const age = r.oldest ? ` (oldest from ${r.oldest.slice(0, 16).replace('T', ' ')} UTC)` : '';
+    lines.push(`plimsoll: offline: ${r.fromCache} of ${r.requested} registry facts from the cache${age}.`);
+  }
+  if (r.missing.length > 0) {
+    lines.push(`plimsoll: ${r.missing.length} registry fact${r.missing.length === 1 ? '' : 's'} missing; rules that need them stayed silent:`);
+    for (const m of r.missing.slice(0, 20)) lines.push(`  ${m.reference}: ${m.message}`);
+    if (r.missing.length > 20) lines.push(`  ... and ${r.missing.length - 20} more`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
