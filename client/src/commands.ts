@@ -4,7 +4,6 @@ import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 import {
   EFFECTIVE_POLICY_REQUEST,
-  FIX_ALL_KIND,
   OPEN_RULE_DOCS_COMMAND,
   REFRESH_REGISTRY_NOTIFICATION,
   type EffectivePolicyParams,
@@ -26,7 +25,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   };
 
-  register('plimsoll.pinAllBaseImages', () => pinAll());
+  register('plimsoll.pinAllBaseImages', () => pinAll(status));
   register(REFRESH_COMMAND, () => refreshRegistryCache(client));
   register('plimsoll.showEffectivePolicy', () => showEffectivePolicy(client));
   register('plimsoll.openPolicy', (arg) => openPolicy(client, status, arg));
@@ -40,35 +39,47 @@ function activeDocument(): vscode.TextDocument | undefined {
 }
 
 /**
- * Pinning fixes come from the server's fix-all (only safe fixes). Digest pins need registry facts; a pin the
- * server cannot make yet stays a diagnostic, and the message says how many are left.
+ * Applies the preferred (safe) quick-fix of every pinning diagnostic in one edit: a digest pin needs the
+ * registry's answer, so what is left unpinned is reported with the likely reason.
  */
-async function pinAll(): Promise<void> {
+async function pinAll(status: PolicyStatus): Promise<void> {
   const doc = activeDocument();
   if (!doc) return;
-  const published = nextDiagnostics(doc.uri);
-  const applied = await applyFixAll(doc);
-  // The count below must come from the check of the fixed text, not the one before it.
-  if (applied) await published;
-  else published.cancel();
-  const left = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'plimsoll' && PINNING_RULES.has(codeOf(d))).length;
-  const done = applied ? 'Applied the safe fixes for this file (fix-all).' : 'No safe fixes to apply.';
-  const rest = left > 0 ? ` ${left} pinning problem${left === 1 ? '' : 's'} left: a digest pin needs a registry lookup, which the server does not offer as a fix yet.` : '';
-  void vscode.window.showInformationMessage(`Plimsoll: ${done}${rest}`);
-}
-
-/** Runs the server's `source.fixAll.plimsoll` action for a document; true when it changed something. */
-export async function applyFixAll(doc: vscode.TextDocument): Promise<boolean> {
-  const whole = new vscode.Range(0, 0, doc.lineCount, 0);
-  // The 4th argument resolves the lazy edit of the first action.
-  const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, FIX_ALL_KIND, 1)) ?? [];
-  const kind = vscode.CodeActionKind.Source.append('fixAll').append('plimsoll');
-  let changed = false;
-  for (const action of actions.filter((a) => a.kind && kind.contains(a.kind))) {
-    if (action.edit) changed = (await vscode.workspace.applyEdit(action.edit)) || changed;
-    if (action.command) await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
+  const version = doc.version;
+  const pinning = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'plimsoll' && PINNING_RULES.has(codeOf(d)));
+  const edit = new vscode.WorkspaceEdit();
+  const taken: vscode.Range[] = [];
+  let pinned = 0;
+  for (const d of pinning) {
+    const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value, 50)) ?? [];
+    // The server's preferred quick-fix is its safe one; actions from the API command carry no diagnostics
+    // to match, but the request covers only this image's range.
+    const fix = actions.find((a) => a.isPreferred && a.edit);
+    const edits = fix?.edit?.get(doc.uri) ?? [];
+    // Two rules on one image may both offer an edit there; the first wins.
+    if (edits.length === 0 || edits.some((e) => taken.some((r) => r.intersection(e.range) !== undefined))) continue;
+    for (const e of edits) {
+      edit.replace(doc.uri, e.range, e.newText);
+      taken.push(e.range);
+    }
+    pinned++;
   }
-  return changed;
+  if (doc.version !== version) {
+    void vscode.window.showWarningMessage('Plimsoll: the file changed while the pins were computed; nothing was changed. Run the command again.');
+    return;
+  }
+  if (pinned > 0) {
+    const published = nextDiagnostics(doc.uri);
+    if (!(await vscode.workspace.applyEdit(edit))) published.cancel();
+    // The count below must come from the check of the pinned text, not the one before it.
+    await published;
+  }
+  const left = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'plimsoll' && PINNING_RULES.has(codeOf(d))).length;
+  const done = pinned > 0 ? `Pinned ${pinned} base image${pinned === 1 ? '' : 's'}.` : 'Nothing to pin safely.';
+  const s = status.get(doc.uri);
+  const why = s && !s.trusted ? 'the workspace is untrusted, so the registry is off' : s?.offline ? '`plimsoll.offline` is on' : 'no registry answer for them, or no safe pin';
+  const rest = left > 0 ? ` ${left} pinning problem${left === 1 ? '' : 's'} left (${why}).` : '';
+  void vscode.window.showInformationMessage(`Plimsoll: ${done}${rest}`);
 }
 
 /** Resolves at the next diagnostics change for `uri`, or after `timeoutMs` (a server that is busy or gone). */
