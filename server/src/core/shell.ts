@@ -518,6 +518,26 @@ function execForm(model: DockerfileModel, line: Joined): RunScript | undefined {
   return mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '', unclosed: false }, line.segments, 'exec');
 }
 
+/** A word with document offsets; its LSP range is computed only if a finding points at it. */
+class MappedWord implements RunWord {
+  private cached: Range | undefined;
+  constructor(
+    private readonly model: DockerfileModel,
+    readonly value: string,
+    readonly quoted: boolean,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+  get range(): Range {
+    return (this.cached ??= this.model.index.rangeOf(this.start, this.end));
+  }
+}
+
+function withLazyRange<T extends object>(o: T, model: DockerfileModel, start: number, end: number): T & { range: Range } {
+  let cached: Range | undefined;
+  return Object.defineProperty(o, 'range', { enumerable: true, get: () => (cached ??= model.index.rangeOf(start, end)) }) as T & { range: Range };
+}
+
 function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Segment[], origin: RunScript['origin']): RunScript {
   const at = (k: number) => {
     let lo = 0;
@@ -532,22 +552,24 @@ function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Se
   };
   // An end maps to just after its last character, so a word that ends a continued line ends on that line.
   const endAt = (k: number) => (k <= 0 ? at(0) : at(k - 1) + 1);
-  const word = (w: ShellWord): RunWord => {
-    const start = at(w.start);
-    const end = endAt(w.end);
-    return { value: w.value, quoted: w.quoted, start, end, range: model.index.rangeOf(start, end) };
-  };
+  const word = (w: ShellWord): RunWord => new MappedWord(model, w.value, w.quoted, at(w.start), endAt(w.end));
   return {
     origin,
     // A line of only redirections (`<<EOF` of a heredoc RUN) runs nothing.
-    commands: s.commands.filter((c) => c.words.length > 0 || c.assignments.length > 0).map((c) => ({
-      assignments: c.assignments.map(word),
-      words: c.words.map(word),
-      redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? word(r.target) : undefined })),
-      after: c.after,
-      range: model.index.rangeOf(at(c.start), endAt(c.end)),
-      origin,
-    })),
+    commands: s.commands.filter((c) => c.words.length > 0 || c.assignments.length > 0).map((c) =>
+      withLazyRange(
+        {
+          assignments: c.assignments.map(word),
+          words: c.words.map(word),
+          redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? word(r.target) : undefined })),
+          after: c.after,
+          origin,
+        },
+        model,
+        at(c.start),
+        endAt(c.end),
+      ),
+    ),
     end: endAt(s.end),
     trailingOperator: s.trailingOperator,
     unclosed: s.unclosed,
