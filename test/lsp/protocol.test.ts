@@ -221,6 +221,23 @@ describe('language server over stdio', () => {
     assert.deepEqual(at(await back), ['PL101@0:5-0:16', 'PL102@1:5-1:17']);
   });
 
+  test('a binary or a 10 MB policy file is reported on the file; the server keeps the last good policy', async () => {
+    const policyUri = pathUri(policyPath);
+    for (const bad of [Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256)), Buffer.alloc(10 * 1024 * 1024, 'a: b\n')]) {
+      writeFileSync(policyPath, bad);
+      const onPolicy = client.nextDiagnostics(policyUri, (x) => x.diagnostics.length > 0);
+      const onDockerfile = client.nextDiagnostics(uri);
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: policyUri, type: 2 }] });
+      const errors = await onPolicy;
+      assert.deepEqual(errors.diagnostics.map((d) => [d.range.start.line, d.range.start.character]), [[0, 0]]);
+      assert.deepEqual(at(await onDockerfile), ['PL101@0:5-0:16', 'PL102@1:5-1:17'], 'the last good policy stays in force');
+    }
+    writeFileSync(policyPath, POLICY);
+    const cleared = client.nextDiagnostics(policyUri, (x) => x.diagnostics.length === 0);
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: policyUri, type: 2 }] });
+    await cleared;
+  });
+
   test('an open policy file is read from the editor, not the disk', async () => {
     const policyUri = pathUri(policyPath);
     const next = client.nextDiagnostics(uri, (x) => !codes(x).includes('PL101'));
