@@ -28,6 +28,8 @@ export interface LintRunOptions {
   progress?: (done: number, total: number) => void;
   /** Resolves what the engine asks for across all files, each unique image once; absent: no registry facts. */
   gather?: (want: (facts: RegistryFacts) => FactsRequest) => Promise<{ facts: RegistryFacts; summary: GatherSummary }>;
+  /** `YYYY-MM-DD` for waiver expiry; default `PLIMSOLL_TODAY`, else today (UTC). */
+  today?: string;
   /** Fetches policies that `extends` names by URL; absent: such entries are errors. */
   fetchRemote?: FetchRemote;
   /** Called once per linted file with everything the engine saw (for `plimsoll report`). */
@@ -81,7 +83,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
   };
 
   const root = repoRoot(cwd) ?? cwd;
-  const today = process.env.PLIMSOLL_TODAY ?? todayUtc();
+  const today = options.today ?? process.env.PLIMSOLL_TODAY ?? todayUtc();
   const inputs: Array<{ path: string; input: LintInput; policyFile?: string }> = [];
   if (args.image !== undefined && discovery.files.length > 1) {
     problems.push({ file: '.', line: 1, column: 1, message: `--image names the image of one Dockerfile, but ${discovery.files.length} were found; lint one file, or map each in the policy's builds` });

@@ -48,6 +48,7 @@ export async function buildReport(args: ReportArgs, options: ReportRunOptions): 
   const run = await runLint(lintArgs, {
     cwd: options.cwd,
     version: options.version,
+    today,
     ...(options.gather ? { gather: options.gather } : {}),
     ...(options.fetchRemote ? { fetchRemote: options.fetchRemote } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
