@@ -11,3 +11,10 @@ test('the YAML examples in docs/policy.md parse without errors', () => {
   assert.ok(blocks.length >= 3);
   for (const block of blocks) assert.deepEqual(parse(block).errors.map(brief), [], block);
 });
+
+test('the YAML examples in docs/org-policy.md parse without errors', () => {
+  const md = readFileSync(join(__dirname, '..', '..', 'docs', 'org-policy.md'), 'utf8');
+  const blocks = [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(blocks.length >= 2);
+  for (const block of blocks) assert.deepEqual(parse(block).errors.map(brief), [], block);
+});
