@@ -13,7 +13,7 @@ import type { EstateReport } from '../../server/src/core/estate.ts';
 import { formatBytes } from '../../server/src/core/units.ts';
 import { fakeGather, ODD_DIR, TODAY, writeEstate } from './support/estate.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.PLIMSOLL_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install -y chromium): the HTML report was not opened in a browser`;
 if (skip) process.stderr.write(`report-html: SKIPPED: ${skip}\n`);
