@@ -107,7 +107,7 @@ describe('policy explain', () => {
     const [build, odd, golden, copied] = x.images;
     assert.deepEqual([build?.line, build?.column, build?.verdict, build?.decidedBy?.list, build?.decidedBy?.source], [1, 6, 'approved', 'images.allow', { file: url, line: 4, column: 7 }]);
     assert.deepEqual(build?.registry, { host: 'docker.io', trusted: true, by: 'docker.io', source: { file: url, line: 12, column: 3 } });
-    assert.deepEqual(build?.pin, { state: 'exact-tag', required: 'digest', source: { file: url, line: 14, column: 3 } });
+    assert.deepEqual(build?.pin, { state: 'exact', required: 'digest', source: { file: url, line: 14, column: 3 } });
     assert.ok(build?.findings.includes('PL304'));
     assert.deepEqual([odd?.verdict, odd?.decidedBy?.list, odd?.decidedBy?.source?.line, odd?.decidedBy?.reason], ['denied', 'images.deny', 8, 'odd releases are short-lived']);
     assert.deepEqual([golden?.verdict, golden?.decidedBy?.image, golden?.registry?.by, golden?.pin?.state], ['approved', 'registry.acme.internal/golden/*', '*.acme.internal', 'digest']);

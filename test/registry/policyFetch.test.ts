@@ -6,9 +6,9 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPolicyFetcher, type PolicyFetcher, type PolicyFetchOptions } from '../../server/src/registry/policyFetch.ts';
+import { createPolicyFetcher, readCachedPolicy, type PolicyFetcher, type PolicyFetchOptions } from '../../server/src/registry/policyFetch.ts';
 import { integrityOf } from '../../server/src/policy/integrity.ts';
-import { loadPolicyAsync } from '../../server/src/policy/load.ts';
+import { loadPolicy, loadPolicyAsync } from '../../server/src/policy/load.ts';
 import { at } from '../policy/helpers.ts';
 
 const ORG = 'registries:\n  trusted: [docker.io, "*.acme.internal"]\npinning:\n  level: digest\nlocked: [registries.trusted, pinning.level]\n';
@@ -158,6 +158,20 @@ describe('fetching a pinned policy', () => {
     assert.equal(loaded.policy.pinning.level, 'none');
     const answer = await fetcher({ offline: true }).fetch(url, ORG_PIN);
     assert.ok('error' in answer, 'mismatching bytes are never cached');
+  });
+
+  test('the editor reads the cache synchronously, with no fetcher and no network', async () => {
+    const url = `${main.base}/org.yaml`;
+    const dir = join(tmp, 'sync-cache');
+    await fetcher({ cacheDir: dir }).fetch(url, ORG_PIN);
+    const hits = main.hits.length;
+    assert.equal(readCachedPolicy(url, integrityOf('other'), { cacheDir: dir }), undefined);
+    const repo = localPolicy('sync.yaml', remoteEntry(url, ORG_PIN));
+    const loaded = loadPolicy(repo, { readRemote: (u, i) => readCachedPolicy(u, i, { cacheDir: dir }) });
+    assert.deepEqual(loaded.errors, []);
+    assert.deepEqual(loaded.remote.map((r) => [r.url, r.fromCache]), [[url, true]]);
+    assert.equal(loaded.policy.pinning.level, 'digest');
+    assert.equal(main.hits.length, hits);
   });
 
   test('a tampered cache entry is ignored and fetched again', async () => {

@@ -10,7 +10,7 @@ import { defaultPolicy, type ImageMatcher, type PinLevel, type Policy, type Poli
 import { judgeImage, pinLevelFor } from '../core/images.ts';
 import { globMatch } from '../core/glob.ts';
 import { normalisedName } from '../core/imageRef.ts';
-import { pinState, type PinState } from '../core/provenance.ts';
+import { estatePin, type EstatePin } from '../core/estate.ts';
 import { builtImageFor } from '../core/history.ts';
 import type { ImageUse } from '../core/model.ts';
 import { findPolicyFile, loadPolicyAsync, readFileCapped, decodePolicyBytes, MAX_POLICY_BYTES, type FetchRemote, type LoadResult } from '../policy/load.ts';
@@ -65,7 +65,8 @@ export interface ExplainImage {
   /** Why allow entries whose image glob matched still did not match. */
   near?: string[];
   registry?: { host: string; trusted: boolean; by?: string; source: ShownSource | null };
-  pin?: { state: PinState | 'untagged'; required: PinLevel; source: ShownSource | null };
+  /** Pin states as `plimsoll report` names them. */
+  pin?: { state: EstatePin; required: PinLevel; source: ShownSource | null };
   /** Rule ids of the findings on this reference (visible ones). */
   findings: string[];
 }
@@ -161,10 +162,9 @@ function explainImage(cwd: string, use: ImageUse, policy: Policy, result: LintRe
   const by = trusted?.find((g) => globMatch(g, ref.registry, true));
   out.registry = { host: ref.registry, trusted: !trusted || by !== undefined, source: shown(cwd, policy.sources?.['registries.trusted']) };
   if (by !== undefined) out.registry.by = by;
-  const state = pinState(use);
   const stageKey = use.stage?.name !== undefined && policy.pinning.stages[use.stage.name] !== undefined ? `pinning.stages.${use.stage.name}` : 'pinning.level';
   out.pin = {
-    state: state === 'latest' && ref.tag === undefined ? 'untagged' : state,
+    state: estatePin(use as ImageUse & { ref: typeof ref }),
     required: pinLevelFor(use.stage, policy),
     source: shown(cwd, policy.sources?.[stageKey]),
   };

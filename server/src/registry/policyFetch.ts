@@ -8,6 +8,7 @@
 // that still matches its pin is used without asking the network (offline or not). Bytes that do not
 // match the pin are never cached.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpClient } from './http.ts';
@@ -58,6 +59,40 @@ export function credentialHostsFromEnv(env: Env = process.env): string[] {
     .filter((h) => h !== '');
 }
 
+function cachePath(dir: string, url: string, integrity: string): string {
+  return join(dir, `${createHash('sha256').update(`${url}\n${integrity}`).digest('hex')}.json`);
+}
+
+/** The bytes of a cache file when it is the entry for `url` and `integrity` and still matches the pin. */
+function cachedBytes(text: string, url: string, integrity: string): { bytes: Buffer; fetchedAt: number } | undefined {
+  let entry: Partial<CacheFile>;
+  try {
+    entry = JSON.parse(text) as Partial<CacheFile>;
+  } catch {
+    return undefined;
+  }
+  if (entry.url !== url || entry.integrity !== integrity || typeof entry.body !== 'string' || typeof entry.fetchedAt !== 'number') return undefined;
+  const bytes = Buffer.from(entry.body, 'base64');
+  return integrityMatches(bytes, integrity) ? { bytes, fetchedAt: entry.fetchedAt } : undefined;
+}
+
+/**
+ * A pinned policy from the disk cache, synchronously and without any network: for the policy loader's
+ * `readRemote` in the editor (an untrusted workspace reads what a trusted run or the CLI cached, and
+ * never fetches). Undefined when it is not cached (or the cached copy does not match its pin).
+ */
+export function readCachedPolicy(url: string, integrity: string, options: { cacheDir?: string; env?: Env } = {}): RemoteAnswer | undefined {
+  const dir = join(options.cacheDir ?? defaultCacheDir(options.env ?? process.env), 'policy-v1');
+  let text: string;
+  try {
+    text = readFileSync(cachePath(dir, url, integrity), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const hit = cachedBytes(text, url, integrity);
+  return hit ? { ...hit, fromCache: true } : undefined;
+}
+
 function authorization(c: Credential): string {
   if ('identityToken' in c) return `Bearer ${c.identityToken}`;
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
@@ -89,27 +124,25 @@ export function createPolicyFetcher(options: PolicyFetchOptions = {}): PolicyFet
     return c;
   };
 
-  const cacheFile = (url: string, integrity: string): string | undefined =>
-    dir === undefined ? undefined : join(dir, `${createHash('sha256').update(`${url}\n${integrity}`).digest('hex')}.json`);
+  const cacheFile = (url: string, integrity: string): string | undefined => (dir === undefined ? undefined : cachePath(dir, url, integrity));
 
   const fromCache = async (url: string, integrity: string): Promise<RemoteAnswer | undefined> => {
     const file = cacheFile(url, integrity);
     if (file === undefined) return undefined;
-    let entry: Partial<CacheFile>;
+    let text: string;
     try {
-      entry = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>;
+      text = await readFile(file, 'utf8');
     } catch {
       return undefined;
     }
-    if (entry.url !== url || entry.integrity !== integrity || typeof entry.body !== 'string' || typeof entry.fetchedAt !== 'number') return undefined;
-    const bytes = Buffer.from(entry.body, 'base64');
     // The cache can be corrupted or tampered with; it is held to the same pin.
-    if (!integrityMatches(bytes, integrity)) {
-      log('warn', `cached policy ${url} does not match its integrity pin; ignoring and removing it`);
+    const hit = cachedBytes(text, url, integrity);
+    if (!hit) {
+      log('warn', `cached policy ${url} is unreadable or does not match its integrity pin; ignoring and removing it`);
       await unlink(file).catch(() => undefined);
       return undefined;
     }
-    return { bytes, fetchedAt: entry.fetchedAt, fromCache: true };
+    return { ...hit, fromCache: true };
   };
 
   const store = async (url: string, integrity: string, bytes: Buffer, fetchedAt: number): Promise<void> => {
