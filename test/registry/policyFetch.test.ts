@@ -186,12 +186,18 @@ describe('fetching a pinned policy', () => {
     assert.equal(main.hits.length, hits + 1);
   });
 
-  test('a server that stalls is cut off at the deadline', async () => {
+  test('a server that stalls is cut off at the deadline, once per run however many policies extend it', async () => {
     const started = Date.now();
-    const answer = await fetcher({ timeoutMs: 300 }).fetch(`${main.base}/slow.yaml`, ORG_PIN);
+    const slow = fetcher({ timeoutMs: 300 });
+    const before = main.hits.filter((h) => h.path === '/slow.yaml').length;
+    const [answer, again] = await Promise.all([slow.fetch(`${main.base}/slow.yaml`, ORG_PIN), slow.fetch(`${main.base}/slow.yaml`, ORG_PIN)]);
     assert.ok('error' in answer);
     assert.equal(answer.code, 'fetch');
+    assert.equal(again, answer);
     assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+    // One retry inside the deadline at most; the second caller shares the first one's answer.
+    assert.ok(main.hits.filter((h) => h.path === '/slow.yaml').length - before <= 2);
+    assert.deepEqual(await slow.fetch(`${main.base}/slow.yaml`, ORG_PIN), answer);
   });
 
   test('an oversized policy is refused, whether or not it declares its length', async () => {

@@ -159,7 +159,7 @@ export function createPolicyFetcher(options: PolicyFetchOptions = {}): PolicyFet
     }
   };
 
-  const fetchRemote: FetchRemote = async (url, integrity) => {
+  const fetchOnce: FetchRemote = async (url, integrity) => {
     const problem = policyUrlProblem(url);
     if (problem) return { error: `Policy URL ${url}: ${problem}`, code: 'refused' };
     if (!parseIntegrity(integrity)) return { error: `Policy ${url}: "${integrity}" is not an integrity pin.`, code: 'refused' };
@@ -197,6 +197,19 @@ export function createPolicyFetcher(options: PolicyFetchOptions = {}): PolicyFet
       if (deadline.aborted || (e instanceof RegistryError && e.code === 'TIMEOUT')) message = `no complete answer from ${host} within ${timeoutMs} ms`;
       return { error: redactor.redact(`Could not fetch the policy at ${url}: ${message}.`), code: 'fetch' };
     }
+  };
+
+  // Many policy files of one run may extend the same URL: one answer per URL and pin, failures included
+  // (a registry that is down costs one deadline, not one per repository).
+  const answers = new Map<string, Promise<RemoteAnswer>>();
+  const fetchRemote: FetchRemote = (url, integrity) => {
+    const key = `${integrity} ${url}`;
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = fetchOnce(url, integrity);
+      answers.set(key, answer);
+    }
+    return answer;
   };
 
   return {
