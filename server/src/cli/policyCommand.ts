@@ -10,7 +10,7 @@ import { defaultPolicy, type ImageMatcher, type PinLevel, type Policy, type Poli
 import { judgeImage, pinLevelFor } from '../core/images.ts';
 import { globMatch } from '../core/glob.ts';
 import { normalisedName } from '../core/imageRef.ts';
-import { estatePin, type EstatePin } from '../core/estate.ts';
+import { estatePin, maskedWritten, revealsSecret, type EstatePin } from '../core/estate.ts';
 import { builtImageFor } from '../core/history.ts';
 import type { ImageUse } from '../core/model.ts';
 import { findPolicyFile, loadPolicyAsync, readFileCapped, decodePolicyBytes, MAX_POLICY_BYTES, type FetchRemote, type LoadResult } from '../policy/load.ts';
@@ -56,7 +56,7 @@ export interface ExplainImage {
   stage: string;
   written: string;
   resolved: string;
-  status: 'image' | 'stage' | 'scratch' | 'unresolved';
+  status: 'image' | 'stage' | 'scratch' | 'unresolved' | 'masked';
   reference?: string;
   verdict?: 'approved' | 'denied' | 'unapproved';
   /** The allow or deny entry that decided; absent when approved because there is no allowlist. */
@@ -148,6 +148,11 @@ function explainImage(cwd: string, use: ImageUse, policy: Policy, result: LintRe
     status: use.stageRef ? 'stage' : use.scratch ? 'scratch' : use.ref ? 'image' : 'unresolved',
     findings: [...new Set(findings)],
   };
+  if (!use.stageRef && !use.scratch && revealsSecret(use, policy)) {
+    // What it resolves to (and any verdict about it) would show a secret.
+    const shown = maskedWritten(use, policy);
+    return { ...out, status: 'masked', written: shown, resolved: shown };
+  }
   const ref = use.ref;
   if (!ref || use.stageRef || use.scratch) return out;
   out.reference = normalisedName(ref);
@@ -276,6 +281,7 @@ export function renderExplainText(r: ExplainReport): string {
     if (i.status === 'stage') lines.push('      an earlier stage, not an image');
     if (i.status === 'scratch') lines.push('      scratch: no base image');
     if (i.status === 'unresolved') lines.push('      cannot be judged: ARGs without a value (pass --build-arg)');
+    if (i.status === 'masked') lines.push('      not shown: it is built from a secret (an ARG whose name says so, or a literal token)');
     if (i.reference !== undefined) lines.push(`      reference ${i.reference}`);
     if (i.verdict === 'denied' && i.decidedBy) lines.push(`      DENIED by images.deny ${describeEntry(i.decidedBy)} (${at(i.decidedBy.source)}): ${i.decidedBy.reason ?? ''}${i.decidedBy.replacement ? `; use ${i.decidedBy.replacement}` : ''}`);
     if (i.verdict === 'approved') lines.push(i.decidedBy ? `      approved by images.allow ${describeEntry(i.decidedBy)} (${at(i.decidedBy.source)})` : '      approved: the policy has no allowlist');
