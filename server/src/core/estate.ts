@@ -12,7 +12,6 @@ import { globMatch } from './glob.ts';
 import { pinState as provenancePin } from './provenance.ts';
 import { factsKey, familiarRepository, imageFacts, manifestFor } from './registryView.ts';
 import { waiverExpired, waiverMatches } from './suppress.ts';
-import { findSecrets, isSecretName, maskSecret, secretPatterns } from './secrets.ts';
 
 export type EstatePin = 'digest' | 'exact' | 'floating' | 'latest' | 'untagged';
 export const ESTATE_PINS: readonly EstatePin[] = ['digest', 'exact', 'floating', 'latest', 'untagged'];
@@ -173,27 +172,9 @@ function dayNumber(day: string): number | undefined {
   return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS : undefined;
 }
 
-/**
- * True when showing what a reference resolves to would show a secret: it is built from an ARG whose name
- * says it holds one (`FROM node:\${NPM_TOKEN}`), or the resolved text holds a literal secret. Reports then
- * show the reference as written, with its variables unexpanded.
- */
-export function revealsSecret(use: ImageUse, policy: Policy): boolean {
-  if (use.resolved === use.written && !use.written.includes('$')) {
-    return findSecrets(use.written, secretPatterns(policy.secrets.patterns)).length > 0;
-  }
-  const names = [...use.written.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
-  if (names.some((n) => isSecretName(n, policy.secrets.allowedNames))) return true;
-  return findSecrets(use.resolved, secretPatterns(policy.secrets.patterns)).length > 0;
-}
+import { maskedWritten, revealsSecret } from './secrets.ts';
 
-/** The reference as written, with any literal secret in it masked (`node:npm_****`). */
-export function maskedWritten(use: ImageUse, policy: Policy): string {
-  const hits = findSecrets(use.written, secretPatterns(policy.secrets.patterns));
-  let out = use.written;
-  for (const h of [...hits].reverse()) out = out.slice(0, h.start) + maskSecret(h.value) + out.slice(h.end);
-  return out;
-}
+export { maskedWritten, revealsSecret };
 
 export function estatePin(use: ImageUse & { ref: ImageRef }): EstatePin {
   const p = provenancePin(use);

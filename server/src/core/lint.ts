@@ -9,6 +9,7 @@ import type { Report, Rule, RuleContext } from './rule.ts';
 import { buildModel, type DockerfileModel } from './model.ts';
 import { findPragmas, waiverExpired, waiverMatches } from './suppress.ts';
 import { stableHash } from './hash.ts';
+import { revealsSecret } from './secrets.ts';
 import { builtImageFor } from './history.ts';
 import { allRules, hadolintMap } from '../rules/index.ts';
 
@@ -45,6 +46,13 @@ export function todayUtc(): string {
 export function lint(input: LintInput): LintResult {
   const policy = input.policy ?? defaultPolicy();
   const model = buildModel(input.text, input.buildArgs ? { buildArgs: input.buildArgs } : {});
+  // A reference that would print a secret is not judged: messages and fixes would carry its value.
+  for (const use of model.images) {
+    if (use.ref && revealsSecret(use, policy)) {
+      use.hidesSecret = true;
+      delete use.ref;
+    }
+  }
   const file = input.file ?? 'Dockerfile';
   const today = input.today ?? todayUtc();
   const rules = input.rules ?? allRules;

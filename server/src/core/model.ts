@@ -78,6 +78,11 @@ export interface ImageUse {
   unresolved: string[];
   /** When the whole reference is one ARG with a default written in this file, fixes edit that default. */
   argSource?: ArgSource;
+  /**
+   * The resolved reference would show a secret (built from a secret-named ARG, or holding a literal token):
+   * it is not parsed, so no rule judges it or prints it (lint() sets this; PL903 says so).
+   */
+  hidesSecret?: boolean;
   platform?: string;
 }
 

@@ -3,8 +3,8 @@
 // never reach a message, a fix or a fingerprint: rules show `maskSecret(value)` only.
 import type { BuildContextFacts, ContextFile } from './context.ts';
 import { IgnoreMatcher, cleanPath, filesForSource } from './context.ts';
-import type { DockerfileModel, Instr, Stage } from './model.ts';
-import type { SecretPattern } from './policy.ts';
+import type { DockerfileModel, ImageUse, Instr, Stage } from './model.ts';
+import type { Policy, SecretPattern } from './policy.ts';
 import { expand, type Lookup } from './vars.ts';
 import { globMatch, globToRegExp } from './glob.ts';
 
@@ -693,4 +693,29 @@ function workdirIn(model: DockerfileModel, stage: Stage, before: number, depth: 
     dir = cleanPath(value.startsWith('/') ? value : `${dir}/${value}`);
   }
   return dir;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Image references that would show a secret
+
+/**
+ * True when showing what a reference resolves to would show a secret: it is built from an ARG whose name
+ * says it holds one (`FROM node:\${NPM_TOKEN}`), or the resolved text holds a literal secret. Reports then
+ * show the reference as written, with its variables unexpanded.
+ */
+export function revealsSecret(use: ImageUse, policy: Policy): boolean {
+  if (use.resolved === use.written && !use.written.includes('$')) {
+    return findSecrets(use.written, secretPatterns(policy.secrets.patterns)).length > 0;
+  }
+  const names = [...use.written.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+  if (names.some((n) => isSecretName(n, policy.secrets.allowedNames))) return true;
+  return findSecrets(use.resolved, secretPatterns(policy.secrets.patterns)).length > 0;
+}
+
+/** The reference as written, with any literal secret in it masked (`node:npm_****`). */
+export function maskedWritten(use: ImageUse, policy: Policy): string {
+  const hits = findSecrets(use.written, secretPatterns(policy.secrets.patterns));
+  let out = use.written;
+  for (const h of [...hits].reverse()) out = out.slice(0, h.start) + maskSecret(h.value) + out.slice(h.end);
+  return out;
 }
