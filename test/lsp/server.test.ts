@@ -363,3 +363,16 @@ test('hover on COPY --from and RUN --mount=from: stages and images', async (t) =
   assert.match(latest, /`docker\.io\/library\/busybox:latest`/);
   assert.match(latest, /\[PL302\]\(https:[^)]+\)/);
 });
+
+test('policy extends by URL: refused in an untrusted workspace, never fetched by the editor', async (t) => {
+  const policy = `extends:\n  - url: https://policies.example.test/org.yaml\n    integrity: sha256-${'A'.repeat(43)}=\nimages:\n  deny:\n    - image: ubuntu\n      reason: no\n`;
+  for (const untrustedWorkspace of [true, false]) {
+    const { client, uri } = await session(t, {}, { initializationOptions: { untrustedWorkspace } }, { '.plimsoll.yaml': policy });
+    const df = uri('Dockerfile');
+    const onPolicy = client.waitDiagnostics(uri('.plimsoll.yaml'), (p) => p.diagnostics.length > 0);
+    await client.open(df, 'FROM ubuntu:24.04\n');
+    const errors = await onPolicy;
+    assert.deepEqual(errors.diagnostics.map((d) => [d.code, d.range.start.line]), [['extends-fetch', 1]]);
+    assert.match(errors.diagnostics[0]!.message, untrustedWorkspace ? /untrusted/ : /was not fetched/);
+  }
+});

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import type { Policy } from '../core/policy.ts';
 import { defaultPolicy } from '../core/policy.ts';
-import { findPolicyFile, loadPolicy, readFileCapped, type ReadFile } from '../policy/load.ts';
+import { findPolicyFile, loadPolicy, readFileCapped, type LoadOptions, type ReadFile } from '../policy/load.ts';
 import type { PolicyError } from '../policy/types.ts';
 import { rulesById } from '../rules/index.ts';
 
@@ -33,6 +33,11 @@ export interface PolicyStoreOptions {
   isFile?: (path: string) => boolean;
   /** For tests: a file's change stamp; default size and mtime, `missing` when it cannot be read. */
   stamp?: (path: string) => string;
+  /**
+   * How `extends` URLs are served: from the policy cache the CLI fills (never fetched by the editor), or
+   * refused outright in an untrusted workspace.
+   */
+  remote?: () => Pick<LoadOptions, 'allowRemote' | 'readRemote'>;
 }
 
 function diskStamp(path: string): string {
@@ -90,7 +95,7 @@ export class PolicyStore {
     };
     let loaded: { policy: Policy; errors: PolicyError[] };
     try {
-      loaded = loadPolicy(path, { readFile, knownRuleIds });
+      loaded = loadPolicy(path, { readFile, knownRuleIds, ...(this.options.remote?.() ?? {}) });
     } catch (e) {
       // loadPolicy promises not to throw; if it ever does, the file is reported rather than the server dying.
       loaded = { policy: defaultPolicy(), errors: [{ file: path, line: 1, column: 1, message: `Internal error reading the policy: ${String(e)}`, severity: 'error', code: 'internal' }] };

@@ -36,6 +36,7 @@ import { baseName, isDockerfile, isPolicyFile, MAX_EDITOR_CHARS, pathToUri, uriT
 import { hoverTarget, imageHover, pragmaHover } from './hover.ts';
 import { computeInlayHints, factsFor } from './inlayHints.ts';
 import { PolicyStore } from './policyStore.ts';
+import { readCachedPolicy } from '../registry/policyFetch.ts';
 import { withProgress } from './progress.ts';
 import { noFacts, type FactsProvider, type ProvenanceProvider, type ProviderContext } from './providers.ts';
 import { instructionLayer, provenance, renderProvenanceMarkdown } from '../core/provenance.ts';
@@ -149,6 +150,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const uri = openPaths.get(path);
       return uri ? documents.get(uri)?.getText() : undefined;
     },
+    // The editor never fetches a policy URL: it reads what `plimsoll lint` cached, and nothing when untrusted.
+    remote: () => (trusted ? { readRemote: (url, integrity) => readCachedPolicy(url, integrity) } : { allowRemote: false }),
   });
   const contexts = new BuildContextCache();
   const ruleErrorsLogged = new Set<string>();
