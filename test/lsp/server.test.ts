@@ -373,6 +373,6 @@ test('policy extends by URL: refused in an untrusted workspace, never fetched by
     await client.open(df, 'FROM ubuntu:24.04\n');
     const errors = await onPolicy;
     assert.deepEqual(errors.diagnostics.map((d) => [d.code, d.range.start.line]), [['extends-fetch', 1]]);
-    assert.match(errors.diagnostics[0]!.message, untrustedWorkspace ? /untrusted/ : /was not fetched/);
+    assert.match(String(errors.diagnostics[0]!.message), untrustedWorkspace ? /untrusted/ : /was not fetched/);
   }
 });

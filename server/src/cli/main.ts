@@ -7,9 +7,7 @@ import { formatJson } from './formats/json.ts';
 import { formatSarif } from './formats/sarif.ts';
 import { formatGithub } from './formats/github.ts';
 import type { RunReport } from './report.ts';
-import { createRegistryClient } from '../registry/client.ts';
-import { gatherFacts } from '../registry/gather.ts';
-import { policyFetcher, registryNote, remotePolicyNote } from './runtime.ts';
+import { withSession } from './runtime.ts';
 import { runReportCommand } from './reportCommand.ts';
 import { runCheckCommand, runExplainCommand } from './policyCommand.ts';
 
@@ -51,31 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.command === 'report') return runReportCommand(args, { version: VERSION });
   if (args.command === 'policy-explain') return runExplainCommand(args);
   if (args.command === 'policy-check') return runCheckCommand(args);
-  const tty = Boolean(process.stderr.isTTY) && !args.quiet;
-  const client = args.noRegistry
-    ? undefined
-    : createRegistryClient({
-        offline: args.offline,
-        ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
-        ...(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS) } : {}),
-      });
-  const fetcher = policyFetcher(args.offline, args.cacheDir);
-  let run;
-  try {
-    run = await runLint(args, {
-      cwd: process.cwd(),
-      version: VERSION,
-      fetchRemote: fetcher.fetch,
-      ...(client ? { gather: (want: Parameters<typeof gatherFacts>[1]) => gatherFacts(client, want) } : {}),
-      ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
-    });
-  } finally {
-    await client?.close();
-    await fetcher.close();
-  }
-  // A pinned policy in the cache is the pinned policy; its age matters to whoever is offline.
-  if (!args.quiet && args.offline) process.stderr.write(remotePolicyNote(run.remotePolicies));
-  if (!args.quiet && run.registry && (run.registry.offline || run.registry.missing.length > 0)) process.stderr.write(registryNote(run.registry));
+  const run = await withSession(args, (hooks) => runLint(args, { cwd: process.cwd(), version: VERSION, ...hooks }));
   const text = render(run, args, Boolean(process.stdout.isTTY) && !args.output && !process.env.NO_COLOR);
   if (args.output) writeFileSync(args.output, text);
   else process.stdout.write(text);

@@ -4,14 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import type { LintArgs, ReportArgs } from './args.ts';
 import { rel, runLint, type LintRunOptions } from './lintCommand.ts';
-import { policyFetcher, registryNote, remotePolicyNote } from './runtime.ts';
+import { withSession } from './runtime.ts';
 import { renderEstateJson, type EstateMeta } from './estate/json.ts';
 import { renderEstateHtml } from './estate/html.ts';
 import { renderEstateMarkdown } from './estate/markdown.ts';
 import { EstateAccumulator, type EstateReport } from '../core/estate.ts';
 import { todayUtc } from '../core/lint.ts';
-import { createRegistryClient } from '../registry/client.ts';
-import { gatherFacts } from '../registry/gather.ts';
 
 export interface ReportRunOptions {
   cwd: string;
@@ -88,31 +86,14 @@ export function renderReport(format: ReportArgs['format'], built: Pick<BuiltRepo
 }
 
 export async function runReportCommand(args: ReportArgs, options: { version: string }): Promise<number> {
-  const tty = Boolean(process.stderr.isTTY) && !args.quiet;
-  const client = args.noRegistry
-    ? undefined
-    : createRegistryClient({
-        offline: args.offline,
-        ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
-        ...(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS) } : {}),
-      });
-  const fetcher = policyFetcher(args.offline, args.cacheDir);
-  let built: BuiltReport;
-  try {
-    built = await buildReport(args, {
+  const built = await withSession(args, (hooks) =>
+    buildReport(args, {
       cwd: process.cwd(),
       version: options.version,
-      fetchRemote: fetcher.fetch,
+      ...hooks,
       ...(process.env.PLIMSOLL_TODAY ? { today: process.env.PLIMSOLL_TODAY } : {}),
-      ...(client ? { gather: (want: Parameters<typeof gatherFacts>[1]) => gatherFacts(client, want) } : {}),
-      ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
-    });
-  } finally {
-    await client?.close();
-    await fetcher.close();
-  }
-  if (!args.quiet && args.offline) process.stderr.write(remotePolicyNote(built.remotePolicies));
-  if (!args.quiet && built.registry && (built.registry.offline || built.registry.missing.length > 0)) process.stderr.write(registryNote(built.registry));
+    }),
+  );
   if (!args.quiet) for (const p of built.meta.problems) process.stderr.write(`plimsoll: ${p.file}:${p.line}:${p.column}: ${p.message}\n`);
   const text = renderReport(args.format, built);
   if (args.output !== undefined) writeFileSync(args.output, text);

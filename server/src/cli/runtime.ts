@@ -3,6 +3,10 @@
 import { createPolicyFetcher, credentialHostsFromEnv, type PolicyFetcher } from '../registry/policyFetch.ts';
 import type { RemoteUse } from '../policy/load.ts';
 import type { RunReport } from './report.ts';
+import type { RegistryFacts } from '../core/facts.ts';
+import type { FactsRequest } from '../core/registryView.ts';
+import { createRegistryClient } from '../registry/client.ts';
+import { gatherFacts, type GatherSummary } from '../registry/gather.ts';
 
 /** The fetcher for policies that `extends` names by URL: cache only with --offline. */
 export function policyFetcher(offline: boolean, cacheDir: string | undefined): PolicyFetcher {
@@ -41,3 +45,50 @@ export function registryNote(r: NonNullable<RunReport['registry']>): string {
   return `${lines.join('\n')}\n`;
 }
 
+
+export interface SessionArgs {
+  offline: boolean;
+  noRegistry: boolean;
+  cacheDir?: string;
+  quiet: boolean;
+}
+
+export interface SessionHooks {
+  fetchRemote: PolicyFetcher['fetch'];
+  gather?: (want: (facts: RegistryFacts) => FactsRequest) => Promise<{ facts: RegistryFacts; summary: GatherSummary }>;
+  progress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs a command with what it needs from outside (the registry client, the remote-policy fetcher, a
+ * progress line on a TTY), closes them, and writes the notes about cached or missing facts.
+ */
+export async function withSession<T extends { registry?: RunReport['registry']; remotePolicies?: readonly RemoteUse[] }>(
+  args: SessionArgs,
+  run: (hooks: SessionHooks) => Promise<T>,
+): Promise<T> {
+  const client = args.noRegistry
+    ? undefined
+    : createRegistryClient({
+        offline: args.offline,
+        ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
+        ...(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS) } : {}),
+      });
+  const fetcher = policyFetcher(args.offline, args.cacheDir);
+  const tty = Boolean(process.stderr.isTTY) && !args.quiet;
+  let result: T;
+  try {
+    result = await run({
+      fetchRemote: fetcher.fetch,
+      ...(client ? { gather: (want: (facts: RegistryFacts) => FactsRequest) => gatherFacts(client, want) } : {}),
+      ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
+    });
+  } finally {
+    await client?.close();
+    await fetcher.close();
+  }
+  // A pinned policy in the cache is the pinned policy; its age matters to whoever is offline.
+  if (!args.quiet && args.offline) process.stderr.write(remotePolicyNote(result.remotePolicies));
+  if (!args.quiet && result.registry && (result.registry.offline || result.registry.missing.length > 0)) process.stderr.write(registryNote(result.registry));
+  return result;
+}
