@@ -76,15 +76,25 @@ export function toolUse(cmd: RunCommand, script: RunScript): ToolUse | undefined
   return { tool, program, cmd, script, first, sub, args };
 }
 
-/** Every package-manager command a RUN executes. */
+// Every program toolOf knows contains one of these; a RUN without any runs no package manager, and
+// skipping it saves the shell split, which is most of what these rules cost.
+const TOOL_HINT = /apt|apk|pip|npm|yarn|yum|dnf|zypper/;
+const toolCache = new WeakMap<Instr, ToolUse[]>();
+
+/** Every package-manager command a RUN executes (three rules ask about the same RUN). */
 export function toolUses(model: DockerfileModel, instr: Instr): ToolUse[] {
+  const hit = toolCache.get(instr);
+  if (hit) return hit;
   const out: ToolUse[] = [];
-  for (const script of runScripts(model, instr)) {
-    for (const cmd of script.commands) {
-      const use = toolUse(cmd, script);
-      if (use) out.push(use);
+  if (TOOL_HINT.test(instr.text)) {
+    for (const script of runScripts(model, instr)) {
+      for (const cmd of script.commands) {
+        const use = toolUse(cmd, script);
+        if (use) out.push(use);
+      }
     }
   }
+  toolCache.set(instr, out);
   return out;
 }
 
