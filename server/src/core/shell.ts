@@ -56,6 +56,8 @@ const OPENERS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '
 const CLOSERS = new Set(['fi', 'done', 'esac', '}']);
 const BLANK = new Set([' ', '\t', '\r']);
 const META = new Set([' ', '\t', '\r', '\n', ';', '&', '|', '(', ')', '<', '>']);
+/** A run of characters that mean nothing special inside a word: copied in one slice. */
+const PLAIN_RUN = /[^ \t\r\n;&|()<>\\'"$`]+/y;
 
 /** Splits shell text into simple commands. Offsets in the result index `text`. */
 export function splitShell(text: string): ShellScript {
@@ -198,6 +200,13 @@ function readWord(text: string, i: number, st: ScanState): ShellWord {
   let value = '';
   let quoted = false;
   while (i < text.length) {
+    PLAIN_RUN.lastIndex = i;
+    const run = PLAIN_RUN.exec(text);
+    if (run) {
+      value += run[0];
+      i += run[0].length;
+      continue;
+    }
     const c = text[i]!;
     if (META.has(c)) break;
     if (c === '\\') {
