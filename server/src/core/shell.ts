@@ -542,9 +542,22 @@ class MappedWord implements RunWord {
   }
 }
 
-function withLazyRange<T extends object>(o: T, model: DockerfileModel, start: number, end: number): T & { range: Range } {
-  let cached: Range | undefined;
-  return Object.defineProperty(o, 'range', { enumerable: true, get: () => (cached ??= model.index.rangeOf(start, end)) }) as T & { range: Range };
+/** A command with document offsets; its LSP range is computed only if a finding points at it. */
+class MappedCommand implements RunCommand {
+  private cached: Range | undefined;
+  constructor(
+    private readonly model: DockerfileModel,
+    readonly assignments: RunWord[],
+    readonly words: RunWord[],
+    readonly redirects: Array<{ op: string; target: RunWord | undefined }>,
+    readonly after: ShellOperator,
+    readonly origin: RunScript['origin'],
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+  get range(): Range {
+    return (this.cached ??= this.model.index.rangeOf(this.start, this.end));
+  }
 }
 
 function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Segment[], origin: RunScript['origin']): RunScript {
@@ -565,20 +578,21 @@ function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Se
   return {
     origin,
     // A line of only redirections (`<<EOF` of a heredoc RUN) runs nothing.
-    commands: s.commands.filter((c) => c.words.length > 0 || c.assignments.length > 0).map((c) =>
-      withLazyRange(
-        {
-          assignments: c.assignments.map(word),
-          words: c.words.map(word),
-          redirects: c.redirects.map((r) => ({ op: r.op, target: r.target ? word(r.target) : undefined })),
-          after: c.after,
-          origin,
-        },
-        model,
-        at(c.start),
-        endAt(c.end),
+    commands: s.commands
+      .filter((c) => c.words.length > 0 || c.assignments.length > 0)
+      .map(
+        (c) =>
+          new MappedCommand(
+            model,
+            c.assignments.map(word),
+            c.words.map(word),
+            c.redirects.map((r) => ({ op: r.op, target: r.target ? word(r.target) : undefined })),
+            c.after,
+            origin,
+            at(c.start),
+            endAt(c.end),
+          ),
       ),
-    ),
     end: endAt(s.end),
     trailingOperator: s.trailingOperator,
     unclosed: s.unclosed,
