@@ -1,7 +1,8 @@
 // The local Docker Engine as a source of facts for images that were built (or pulled) locally and
 // may exist in no registry. Spoken to over its unix socket; absent engines are skipped quietly.
 import { stat } from 'node:fs/promises';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from './undici.ts';
 import { formatReference, parseReference, repositoryName, type ImageReference } from './reference.ts';
 import { RegistryError, silentLogger, type Logger } from './errors.ts';
 import type { Env } from './dockerConfig.ts';
@@ -123,6 +124,7 @@ export function createEngineSource(options: EngineOptions = {}): EngineSource {
   let availability: Promise<boolean> | undefined;
 
   const get = async (path: string): Promise<{ status: number; body: unknown }> => {
+    const { Agent, request } = await undici();
     agent ??= new Agent({ connect: { socketPath } });
     const signal = AbortSignal.timeout(timeoutMs);
     try {

@@ -2,7 +2,8 @@
 // a hard deadline per attempt, a streamed body-size cap, bounded retries with backoff (honouring
 // Retry-After), manual redirects that never carry Authorization to another origin, a concurrency
 // limit per host, and stopping early when a registry says the pull rate limit is used up.
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undici } from './undici.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RegistryError, type Logger } from './errors.ts';
 import { KeyedSemaphore } from './limit.ts';
@@ -135,7 +136,8 @@ async function sleep(ms: number, req: HttpRequest): Promise<void> {
 
 export class HttpClient {
   readonly settings: HttpSettings;
-  private readonly dispatcher: Agent;
+  private dispatcher: Agent | undefined;
+  private readonly backstop: number;
   private readonly limiter: KeyedSemaphore;
   private readonly rateLimits = new Map<string, RateLimitState>();
 
@@ -146,13 +148,12 @@ export class HttpClient {
   ) {
     this.settings = { ...DEFAULT_HTTP_SETTINGS, ...settings };
     // undici's own timers are a backstop only; the AbortSignal deadline is the one that counts.
-    const backstop = this.settings.timeoutMs + 5_000;
-    this.dispatcher = new Agent({ connect: { timeout: backstop }, headersTimeout: backstop, bodyTimeout: backstop });
+    this.backstop = this.settings.timeoutMs + 5_000;
     this.limiter = new KeyedSemaphore(this.settings.concurrencyPerHost);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher?.close();
   }
 
   rateLimit(host: string): RateLimitState | undefined {
@@ -227,6 +228,9 @@ export class HttpClient {
     let url = new URL(req.url);
     let method = req.method;
     let headers: Record<string, string> = { 'user-agent': this.settings.userAgent, ...req.headers };
+    const { Agent, request } = await undici();
+    const backstop = this.backstop;
+    this.dispatcher ??= new Agent({ connect: { timeout: backstop }, headersTimeout: backstop, bodyTimeout: backstop });
     try {
       for (let hop = 0; ; hop++) {
         const res = await request(url, {
