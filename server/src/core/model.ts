@@ -1,6 +1,6 @@
 // A Dockerfile as the rules see it: stages, ARG scopes, resolved image references, flags and heredocs.
 // Built once per lint from dockerfile-ast's tree; rules read it and never parse again.
-import { DockerfileParser, Instruction, type From, type Flag, type Property } from 'dockerfile-ast';
+import { DockerfileParser, Instruction, ModifiableInstruction, type From, type Flag, type Property } from 'dockerfile-ast';
 import type { Range } from './types.ts';
 import { parseImageRef, type ImageRef } from './imageRef.ts';
 import { expand, AUTOMATIC_ARGS, type Lookup } from './vars.ts';
@@ -347,24 +347,32 @@ function flagImages(
 /**
  * dockerfile-ast re-scans an instruction's text on every getArguments() (the parser itself, getFlags,
  * getHeredocs and getArgumentsContent all call it). The text never changes once parsed, so the first scan is
- * kept per instruction, from the parser's own call on. A copy is returned each time because
- * ModifiableInstruction.getArguments() shift()s flags off the array it gets.
+ * kept per instruction, from the parser's own call on, and shared: ModifiableInstruction.getArguments(),
+ * the one place that mutated the array (shift()ing flags off it), is replaced by a version that slices.
  */
 function memoiseArgumentScans(): void {
   const proto = Instruction.prototype as unknown as { getRawArguments: () => unknown[] };
   const original = proto.getRawArguments;
   if ((original as { memoised?: boolean }).memoised) return;
-  const scans = new WeakMap<object, unknown[]>();
-  const memoised = function (this: object): unknown[] {
-    let args = scans.get(this);
+  // A symbol-keyed slot on the instruction: cheaper than a WeakMap lookup on this hot path.
+  const slot = Symbol('plimsoll.arguments');
+  const memoised = function (this: Record<symbol, unknown[] | undefined>): unknown[] {
+    let args = this[slot];
     if (!args) {
       args = original.call(this);
-      scans.set(this, args);
+      this[slot] = args;
     }
-    return args.slice();
+    return args;
   };
   (memoised as { memoised?: boolean }).memoised = true;
   proto.getRawArguments = memoised;
+  const modifiable = ModifiableInstruction.prototype as unknown as { getArguments: () => unknown[]; getFlags: () => unknown[] };
+  const base = Instruction.prototype as unknown as { getArguments: () => unknown[] };
+  modifiable.getArguments = function (this: typeof modifiable): unknown[] {
+    const args = base.getArguments.call(this);
+    const flags = this.getFlags().length;
+    return flags === 0 ? args : args.slice(flags);
+  };
 }
 memoiseArgumentScans();
 
