@@ -173,7 +173,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   const states = new Map<string, CheckState>();
   const runs = new Map<string, number>();
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, Later>();
   const inflight = new Map<string, CancellationTokenSource>();
   const firstSeen = new Set<string>();
   const lastStatus = new Map<string, string>();
@@ -187,16 +187,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ---- checking and publishing
 
   function schedule(uri: string, delayMs: number): void {
-    clearTimeout(timers.get(uri));
+    timers.get(uri)?.cancel();
     // Superseded: a newer version or a newer reason to re-check wins; the old run notices and stops.
     runs.set(uri, ++runCounter);
     inflight.get(uri)?.cancel();
     inflight.delete(uri);
-    const timer = setTimeout(() => {
-      timers.delete(uri);
-      fireAndLog('check', () => run(uri));
-    }, delayMs);
-    timers.set(uri, timer);
+    timers.set(
+      uri,
+      later(delayMs, () => {
+        timers.delete(uri);
+        fireAndLog('check', () => run(uri));
+      }),
+    );
   }
 
   function debounceFor(uri: string): number {
@@ -343,17 +345,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       } else if (path && (isPolicyFile(uri) || policies.all().some((p) => p.files.has(path)))) {
         const first = !firstSeen.has(uri);
         firstSeen.add(uri);
-        clearTimeout(timers.get(uri));
+        timers.get(uri)?.cancel();
         timers.set(
           uri,
-          setTimeout(() => {
+          later(first ? 0 : debounceFor(uri), () => {
             timers.delete(uri);
             try {
               policyChanged(path, 'changed', true);
             } catch (err) {
               log(`plimsoll: policy reload failed: ${describe(err)}`);
             }
-          }, first ? 0 : debounceFor(uri)),
+          }),
         );
       }
     }),
@@ -362,7 +364,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidClose(
     guard('didClose', undefined, (e) => {
       const { uri, languageId } = e.document;
-      clearTimeout(timers.get(uri));
+      timers.get(uri)?.cancel();
       timers.delete(uri);
       inflight.get(uri)?.cancel();
       inflight.delete(uri);
@@ -594,9 +596,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.listen(connection);
   return {
     dispose: () => {
-      for (const t of timers.values()) clearTimeout(t);
+      for (const t of timers.values()) t.cancel();
       for (const c of inflight.values()) c.cancel();
       timers.clear();
     },
   };
+}
+
+interface Later {
+  cancel(): void;
+}
+
+/** Runs `fn` after `delayMs`; with no delay on the next turn (setTimeout(0) waits at least 1 ms). */
+function later(delayMs: number, fn: () => void): Later {
+  if (delayMs > 0) {
+    const t = setTimeout(fn, delayMs);
+    return { cancel: () => clearTimeout(t) };
+  }
+  const i = setImmediate(fn);
+  return { cancel: () => clearImmediate(i) };
 }
