@@ -247,22 +247,25 @@ function readWord(text: string, i: number, st: ScanState): ShellWord {
       i = stop;
       continue;
     }
-    if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
-      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}', st);
-      value += text.slice(i, stop);
-      i = stop;
-      continue;
-    }
-    if (c === '`') {
-      const stop = skipBacktick(text, i + 1, st);
-      value += text.slice(i, stop);
-      i = stop;
+    const expansion = expansionEnd(text, i, st);
+    if (expansion !== undefined) {
+      // `$(...)`, `${...}` and backticks stay as written, whatever they contain.
+      value += text.slice(i, expansion);
+      i = expansion;
       continue;
     }
     value += c;
     i++;
   }
   return { value, quoted, start, end: i };
+}
+
+/** The end of a `$(...)`, `${...}` or backtick expansion that starts at `i`; undefined when none starts there. */
+function expansionEnd(text: string, i: number, st: ScanState): number | undefined {
+  const c = text[i];
+  if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) return skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}', st);
+  if (c === '`') return skipBacktick(text, i + 1, st);
+  return undefined;
 }
 
 function readDoubleQuoted(text: string, i: number, st: ScanState): { value: string; end: number } {
@@ -282,16 +285,11 @@ function readDoubleQuoted(text: string, i: number, st: ScanState): { value: stri
       }
       continue;
     }
-    if (c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) {
-      const stop = skipBalanced(text, i + 2, text[i + 1] === '(' ? ')' : '}', st);
-      value += text.slice(i, stop);
-      i = stop;
-      continue;
-    }
-    if (c === '`') {
-      const stop = skipBacktick(text, i + 1, st);
-      value += text.slice(i, stop);
-      i = stop;
+    const expansion = expansionEnd(text, i, st);
+    if (expansion !== undefined) {
+      // `$(...)`, `${...}` and backticks stay as written, whatever they contain.
+      value += text.slice(i, expansion);
+      i = expansion;
       continue;
     }
     value += c;
