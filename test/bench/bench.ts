@@ -81,6 +81,22 @@ function perProcess(): void {
   }
 }
 
+/** `plimsoll report` over the whole corpus (issue 7): one run per format, wall time and peak RSS. */
+function estateReport(): void {
+  const dir = join(CORPUS, 'files');
+  if (!existsSync(dir)) return;
+  const rss = join(__dirname, 'rss.cjs');
+  const results: string[] = [];
+  for (const format of ['json', 'html', 'markdown']) {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, ['-r', rss, join(ROOT, 'dist', 'cli.js'), 'report', `${dir}/**`, '--no-registry', '-q', '--format', format, '-o', join(TMP, `report.${format}`)], { encoding: 'utf8' });
+    const ms = performance.now() - start;
+    const kb = Number(/@@maxrss (\d+)/.exec(r.stderr)?.[1] ?? 0);
+    results.push(`${format} ${(ms / 1000).toFixed(1)} s, ${mb(kb)}`);
+  }
+  rows.push({ what: `Estate report over the corpus (\`plimsoll report\`, ${corpusFiles().length} files)`, result: results.join('; '), beside: '', target: 'time and peak RSS per format' });
+}
+
 function writeReadme(): void {
   const path = join(ROOT, 'README.md');
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
@@ -110,6 +126,7 @@ async function main(): Promise<void> {
   const want = (s: string) => only.length === 0 || only.includes(s);
   if (want('corpus')) await corpus();
   if (want('process')) perProcess();
+  if (want('report')) estateReport();
   if (want('lsp')) rows.push(...(await benchLsp(ROOT)));
   if (want('registry')) rows.push(...(await benchRegistry(ROOT)));
   writeReadme();
