@@ -25,9 +25,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
-    synchronize: {
-      fileEvents: [vscode.workspace.createFileSystemWatcher('**/.plimsoll.{yaml,yml}'), vscode.workspace.createFileSystemWatcher('**/.dockerignore')],
-    },
+    // No client-side file watchers: the server registers its own (policy files, what they extend,
+    // ignore files, build-context changes), and a second set would deliver every event twice.
     // A function, so a restart after trust is granted sends the new value.
     initializationOptions: (): InitializationOptions => ({ untrustedWorkspace: !vscode.workspace.isTrusted }),
     outputChannel: output,
