@@ -2,14 +2,14 @@
 // an org policy extended by URL from a loopback server; and `plimsoll lint` using that policy offline.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { integrityOf } from '../../server/src/policy/integrity.ts';
 import type { CheckReport, ExplainReport } from '../../server/src/cli/policyCommand.ts';
 import { at } from '../policy/helpers.ts';
+import { workspace as sharedWorkspace } from '../support/workspace.ts';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -27,15 +27,7 @@ function run(cwd: string, args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-policy-cli-'));
-  mkdirSync(join(dir, '.git'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => sharedWorkspace(files, 'plimsoll-policy-cli-');
 
 const ORG = `locked: [registries.trusted, pinning.level]
 images:

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { deterministicBytes, imageConfig, pushImage, registrySkipReason, sha256, startRegistry, type RunningRegistry } from '../registry/support/registry.ts';
+import { workspace as sharedWorkspace } from '../support/workspace.ts';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -47,12 +48,7 @@ async function push(repository: string, format: 'docker' | 'oci', steps: Step[],
   return pushImage(reg, repository, ['1.0'], { format, layers, config: imageConfig({ steps, diffIds }) });
 }
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-prov-'));
-  mkdirSync(join(dir, '.git'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => sharedWorkspace(files, 'plimsoll-prov-');
 
 type Json = { findings: Array<{ ruleId: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }>; errors: unknown[] };
 

@@ -2,11 +2,12 @@
 // (and skopeo) say, --fix pins in place and is idempotent, newest allowed tags, size budgets, --offline.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { registrySkipReason, startRegistry, seed, sha256, type RunningRegistry, type SeedResult } from '../registry/support/registry.ts';
+import { workspace as sharedWorkspace } from '../support/workspace.ts';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -25,12 +26,7 @@ function run(cwd: string, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plimsoll-reg-cli-'));
-  mkdirSync(join(dir, '.git'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => sharedWorkspace(files, 'plimsoll-reg-cli-');
 
 type Json = { findings: Array<{ ruleId: string; message: string; fixes: Array<{ title: string; applicability: string; changes: Array<{ edits: Array<{ newText: string }> }> }> }>; registry?: { offline: boolean; fromCache: number; missing: unknown[] } };
 
