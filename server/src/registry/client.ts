@@ -5,7 +5,7 @@ import { RegistryCache, defaultCacheDir, type ContentEntry } from './cache.ts';
 import { Distribution } from './distribution.ts';
 import { dockerConfigCredentials, type Credential, type Env } from './dockerConfig.ts';
 import { createEngineSource, type EngineOptions, type EngineSource } from './engine.ts';
-import { Redactor, RegistryError, silentLogger, type Logger, type RegistryErrorCode } from './errors.ts';
+import { RegistryError, redactingLogger, type Logger, type RegistryErrorCode } from './errors.ts';
 import { HttpClient, type HttpSettings } from './http.ts';
 import { SingleFlight, mapLimit } from './limit.ts';
 import {
@@ -128,9 +128,7 @@ function asRegistryError(e: unknown): RegistryError {
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
-  const redactor = new Redactor();
-  const userLog = options.log ?? silentLogger;
-  const log: Logger = (level, message) => userLog(level, redactor.redact(message));
+  const { redactor, log } = redactingLogger(options.log);
   const offline = options.offline === true;
   const tagTtl = options.tagTtlMs ?? 10 * 60_000;
   const tagListTtl = options.tagListTtlMs ?? 60 * 60_000;

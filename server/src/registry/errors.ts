@@ -62,3 +62,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
 
 export const silentLogger: Logger = () => undefined;
+
+/** A redactor and a logger that passes every message through it, so no credential reaches a log. */
+export function redactingLogger(log: Logger | undefined): { redactor: Redactor; log: Logger } {
+  const redactor = new Redactor();
+  const userLog = log ?? silentLogger;
+  return { redactor, log: (level, message) => userLog(level, redactor.redact(message)) };
+}

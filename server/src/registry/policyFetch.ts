@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { HttpClient } from './http.ts';
 import { defaultCacheDir } from './cache.ts';
 import { dockerConfigCredentials, type Credential, type Env } from './dockerConfig.ts';
-import { Redactor, RegistryError, silentLogger, type Logger } from './errors.ts';
+import { RegistryError, redactingLogger, type Logger } from './errors.ts';
 import type { CredentialSource } from './client.ts';
 import { integrityMatches, integrityOf, parseIntegrity, policyUrlProblem } from '../policy/integrity.ts';
 import { MAX_POLICY_BYTES, type FetchRemote, type RemoteAnswer } from '../policy/load.ts';
@@ -101,9 +101,7 @@ function authorization(c: Credential): string {
 export function createPolicyFetcher(options: PolicyFetchOptions = {}): PolicyFetcher {
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
-  const redactor = new Redactor();
-  const userLog = options.log ?? silentLogger;
-  const log: Logger = (level, message) => userLog(level, redactor.redact(message));
+  const { redactor, log } = redactingLogger(options.log);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxBytes ?? MAX_POLICY_BYTES;
   const dir = options.cacheDir === false ? undefined : join(options.cacheDir ?? defaultCacheDir(env), 'policy-v1');
