@@ -103,6 +103,16 @@ describe('lint with registry facts', { skip }, () => {
     assert.match(j.findings.find((f) => f.ruleId === 'PL510')!.message, /40\.8 kB/);
   });
 
+  test('a reference built from a secret is never asked of the registry', () => {
+    const token = 'npm_moX98H7ZIeUVTj08VCc8TqL19KSXjS4wnoc7';
+    const dir = workspace({ Dockerfile: `ARG NPM_TOKEN=${token}\nFROM ${reg.host}/acme/app:\${NPM_TOKEN}\n` });
+    const r = run(dir, 'lint', '--format', 'json');
+    const j = JSON.parse(r.out) as Json & { registry?: { requested: number } };
+    assert.ok(j.findings.some((f) => f.ruleId === 'PL903'));
+    assert.equal(j.registry?.requested ?? 0, 0, 'nothing was looked up');
+    assert.ok(!r.out.includes(token.slice(4)) && !r.err.includes(token.slice(4)));
+  });
+
   test('--offline answers from the cache a previous run filled, and says what is missing', () => {
     const dir = workspace({ '.plimsoll.yaml': 'pinning:\n  level: digest\n', Dockerfile: `FROM ${reg.host}/acme/app:1.0\nFROM ${reg.host}/acme/never-seen:1.0\n` });
     run(dir, 'lint');

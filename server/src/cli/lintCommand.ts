@@ -5,7 +5,7 @@ import { dirname, relative, resolve, sep, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintArgs } from './args.ts';
 import type { FileReport, ProblemReport, RunReport } from './report.ts';
-import { lint, todayUtc, type LintInput, type LintResult } from '../core/lint.ts';
+import { lint, prepareModel, todayUtc, type LintInput, type LintResult } from '../core/lint.ts';
 import { applyEdits, planFixes } from '../core/fixes.ts';
 import { defaultPolicy, type Policy } from '../core/policy.ts';
 import type { RegistryFacts } from '../core/facts.ts';
@@ -13,7 +13,6 @@ import { findPolicyFile, loadPolicyAsync, type FetchRemote, type RemoteUse } fro
 import { discoverDockerfiles } from '../workspace/discover.ts';
 import { readBuildContext } from '../workspace/buildContext.ts';
 import { SEVERITY_ORDER } from '../core/types.ts';
-import { buildModel } from '../core/model.ts';
 import { factsWanted, type FactsRequest } from '../core/registryView.ts';
 import { builtImageFor } from '../core/history.ts';
 import type { GatherSummary } from '../registry/gather.ts';
@@ -118,7 +117,9 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
 
   let registry: RunReport['registry'];
   if (options.gather && !args.noRegistry && inputs.length > 0) {
-    const models = inputs.map(({ input }) => ({ model: buildModel(input.text, { buildArgs: args.buildArgs }), policy: input.policy!, builtImage: input.builtImage }));
+    // The engine's own model (secret references left out), reused by the first lint of each file.
+    for (const { input } of inputs) input.model = prepareModel(input.text, input.policy!, args.buildArgs);
+    const models = inputs.map(({ input }) => ({ model: input.model!, policy: input.policy!, builtImage: input.builtImage }));
     const { facts, summary } = await options.gather((known) => {
       const all: FactsRequest = { images: new Set(), repositories: new Set() };
       for (const { model, policy, builtImage } of models) {
@@ -151,6 +152,7 @@ export async function runLint(args: LintArgs, options: LintRunOptions): Promise<
         fixed += plan.applied.length;
         if (next !== input.text) writeFileSync(path, next);
         input.text = next;
+        delete input.model;
         if (plan.files.size > 0) input.buildContext = readBuildContext(path);
         result = lint(input);
       }

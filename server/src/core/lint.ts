@@ -28,6 +28,8 @@ export interface LintInput {
   /** `YYYY-MM-DD`; defaults to today (UTC). */
   today?: string;
   rules?: readonly Rule[];
+  /** The model prepareModel built for exactly this text, policy and build args (saves parsing twice). */
+  model?: DockerfileModel;
   /** A rule that throws is reported here and the other rules still run. */
   onRuleError?: (ruleId: string, error: unknown) => void;
 }
@@ -43,16 +45,24 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-export function lint(input: LintInput): LintResult {
-  const policy = input.policy ?? defaultPolicy();
-  const model = buildModel(input.text, input.buildArgs ? { buildArgs: input.buildArgs } : {});
-  // A reference that would print a secret is not judged: messages and fixes would carry its value.
+/**
+ * The model as the rules see it. A reference that would show a secret is not parsed (`hidesSecret`): no rule
+ * judges or prints it, and no face asks a registry about it (factsWanted only sees parsed references).
+ */
+export function prepareModel(text: string, policy: Policy, buildArgs?: Record<string, string>): DockerfileModel {
+  const model = buildModel(text, buildArgs ? { buildArgs } : {});
   for (const use of model.images) {
     if (use.ref && revealsSecret(use, policy)) {
       use.hidesSecret = true;
       delete use.ref;
     }
   }
+  return model;
+}
+
+export function lint(input: LintInput): LintResult {
+  const policy = input.policy ?? defaultPolicy();
+  const model = input.model ?? prepareModel(input.text, policy, input.buildArgs);
   const file = input.file ?? 'Dockerfile';
   const today = input.today ?? todayUtc();
   const rules = input.rules ?? allRules;
