@@ -2,7 +2,7 @@
 // `;`, `|`, `&`, newlines and subshell parentheses, with quotes, `$(...)`, `${...}`, backticks and heredocs
 // kept inside their word. No expansion and no grammar beyond that: rules ask "is there an `apt-get install`
 // here, and where", which this answers without a shell parser.
-import type { DockerfileModel, HeredocModel, Instr } from './model.ts';
+import { memo, type DockerfileModel, type HeredocModel, type Instr } from './model.ts';
 import type { Range } from './types.ts';
 
 export interface ShellWord {
@@ -392,15 +392,11 @@ const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
  */
 export function runScripts(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   if (instr.keyword !== 'RUN') return [];
-  // Several rules ask about the same RUN; an Instr belongs to one model, so it can key the cache.
-  const hit = scriptCache.get(instr);
-  if (hit) return hit;
-  const scripts = parseRun(model, instr);
-  scriptCache.set(instr, scripts);
-  return scripts;
+  // Several rules ask about the same RUN; an Instr belongs to one model, so the scripts are kept on it.
+  return memo(instr, SCRIPTS, () => parseRun(model, instr));
 }
 
-const scriptCache = new WeakMap<Instr, readonly RunScript[]>();
+const SCRIPTS = Symbol('plimsoll.runScripts');
 
 function parseRun(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   const line = joinedArguments(model, instr);

@@ -1,6 +1,6 @@
 // What the offline size rules (PL502-PL504) share: package-manager commands recognised in RUN, cache
 // mounts, which stages end up in an image, and inserting an option after a subcommand.
-import type { DockerfileModel, Instr, Stage } from '../core/model.ts';
+import { memo, type DockerfileModel, type Instr, type Stage } from '../core/model.ts';
 import type { Range, TextEdit } from '../core/types.ts';
 import { basename, programIndex, runScripts, type RunCommand, type RunScript, type RunWord } from '../core/shell.ts';
 
@@ -79,12 +79,14 @@ export function toolUse(cmd: RunCommand, script: RunScript): ToolUse | undefined
 // Every program toolOf knows contains one of these; a RUN without any runs no package manager, and
 // skipping it saves the shell split, which is most of what these rules cost.
 const TOOL_HINT = /apt|apk|pip|npm|yarn|yum|dnf|zypper/;
-const toolCache = new WeakMap<Instr, ToolUse[]>();
+const TOOL_USES = Symbol('plimsoll.toolUses');
 
 /** Every package-manager command a RUN executes (three rules ask about the same RUN). */
 export function toolUses(model: DockerfileModel, instr: Instr): ToolUse[] {
-  const hit = toolCache.get(instr);
-  if (hit) return hit;
+  return memo(instr, TOOL_USES, () => findToolUses(model, instr));
+}
+
+function findToolUses(model: DockerfileModel, instr: Instr): ToolUse[] {
   const out: ToolUse[] = [];
   if (TOOL_HINT.test(instr.text)) {
     for (const script of runScripts(model, instr)) {
@@ -94,7 +96,6 @@ export function toolUses(model: DockerfileModel, instr: Instr): ToolUse[] {
       }
     }
   }
-  toolCache.set(instr, out);
   return out;
 }
 
