@@ -149,16 +149,16 @@ export class IgnoreMatcher {
 export function contextSources(instr: Instr): Array<{ source: string; range: import('./types.ts').Range }> {
   if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') return [];
   if (instr.flags.some((f) => f.name === 'from')) return [];
-  let args = instr.node.getArguments();
+  let args = instr.args;
   // With heredocs the parser's arguments run on into the bodies; only the instruction's own line names sources.
   if (instr.heredocs.length > 0) args = args.slice(0, instr.logical.trim().split(/\s+/).length);
-  let values = args.map((a) => ({ source: a.getValue(), range: a.getRange() }));
+  let values = args.map((a) => ({ source: a.value, range: a.range }));
   const json = /^\s*\[/.test(instr.logical);
   if (json) {
     try {
       const parsed = JSON.parse(instr.logical) as unknown;
       if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) {
-        const r = instr.node.getArgumentsRange() ?? instr.range;
+        const r = instr.argumentsRange ?? instr.range;
         const exact = jsonStringRanges(instr, r.start);
         values = (parsed as string[]).map((s, k) => ({ source: s, range: exact.length === parsed.length ? exact[k]! : r }));
       }

@@ -7,6 +7,7 @@ import type { RegistryFacts } from './facts.ts';
 import type { BuildContextFacts } from './context.ts';
 import type { Report, Rule, RuleContext } from './rule.ts';
 import { buildModel, type DockerfileModel } from './model.ts';
+import type { IncrementalParser } from './reparse.ts';
 import { findPragmas, waiverExpired, waiverMatches } from './suppress.ts';
 import { stableHash } from './hash.ts';
 import { revealsSecret } from './secrets.ts';
@@ -30,6 +31,8 @@ export interface LintInput {
   rules?: readonly Rule[];
   /** The model prepareModel built for exactly this text, policy and build args (saves parsing twice). */
   model?: DockerfileModel;
+  /** The editor's parser for this document: only what changed since the last version is parsed again. */
+  parser?: IncrementalParser;
   /** A rule that throws is reported here and the other rules still run. */
   onRuleError?: (ruleId: string, error: unknown) => void;
 }
@@ -49,8 +52,8 @@ export function todayUtc(): string {
  * The model as the rules see it. A reference that would show a secret is not parsed (`hidesSecret`): no rule
  * judges or prints it, and no face asks a registry about it (factsWanted only sees parsed references).
  */
-export function prepareModel(text: string, policy: Policy, buildArgs?: Record<string, string>): DockerfileModel {
-  const model = buildModel(text, buildArgs ? { buildArgs } : {});
+export function prepareModel(text: string, policy: Policy, buildArgs?: Record<string, string>, parser?: IncrementalParser): DockerfileModel {
+  const model = buildModel(text, { ...(buildArgs ? { buildArgs } : {}), ...(parser ? { parser } : {}) });
   for (const use of model.images) {
     if (use.ref && revealsSecret(use, policy)) {
       use.hidesSecret = true;
@@ -62,7 +65,7 @@ export function prepareModel(text: string, policy: Policy, buildArgs?: Record<st
 
 export function lint(input: LintInput): LintResult {
   const policy = input.policy ?? defaultPolicy();
-  const model = input.model ?? prepareModel(input.text, policy, input.buildArgs);
+  const model = input.model ?? prepareModel(input.text, policy, input.buildArgs, input.parser);
   const file = input.file ?? 'Dockerfile';
   const today = input.today ?? todayUtc();
   const rules = input.rules ?? allRules;

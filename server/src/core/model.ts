@@ -1,7 +1,8 @@
 // A Dockerfile as the rules see it: stages, ARG scopes, resolved image references, flags and heredocs.
 // Built once per lint from dockerfile-ast's tree; rules read it and never parse again.
-import { DockerfileParser, Instruction, ModifiableInstruction, type From, type Flag, type Property } from 'dockerfile-ast';
+import { Instruction, ModifiableInstruction, type From, type Flag, type Property } from 'dockerfile-ast';
 import type { Range } from './types.ts';
+import { parseDocument, shiftRange, type IncrementalParser, type ParsedNode } from './reparse.ts';
 import { parseImageRef, type ImageRef } from './imageRef.ts';
 import { expand, AUTOMATIC_ARGS, type Lookup } from './vars.ts';
 import { TextIndex } from './text.ts';
@@ -33,11 +34,15 @@ export interface PropertyModel {
   valueRange: Range | null;
 }
 
+export interface ArgumentModel {
+  value: string;
+  range: Range;
+}
+
 export interface Instr {
   index: number;
   /** Upper-case keyword (`RUN`); for `ONBUILD RUN` it is `ONBUILD`. */
   keyword: string;
-  node: Instruction;
   range: Range;
   keywordRange: Range;
   /** The stage this instruction belongs to; undefined for global ARGs before the first FROM. */
@@ -50,6 +55,10 @@ export interface Instr {
   text: string;
   /** Arguments with line continuations joined (what the shell sees), heredoc bodies excluded. */
   logical: string;
+  /** dockerfile-ast's arguments (after the flags of COPY, ADD, RUN and the like; heredoc bodies included). */
+  args: ArgumentModel[];
+  /** From the first argument to the last, or null when there is none. */
+  argumentsRange: Range | null;
   /** Views that several rules derive from this instruction; read and written through `memo()` only. */
   derived?: Map<symbol, unknown> | undefined;
 }
@@ -170,26 +179,28 @@ function elideLongLines(text: string): { text: string; elided: DockerfileModel['
 
 export interface ModelOptions {
   buildArgs?: Record<string, string>;
+  /** The editor's parser for this document, which re-parses only what changed since its last version. */
+  parser?: IncrementalParser;
 }
 
 export function buildModel(original: string, options: ModelOptions = {}): DockerfileModel {
   const buildArgs = options.buildArgs ?? {};
   const { text: parsed, elided } = elideLongLines(original);
   const text = parsed;
-  const ast = DockerfileParser.parse(text);
   const index = new TextIndex(text);
-  const escapeChar = ast.getEscapeCharacter();
+  const ast = options.parser ? options.parser.parse(text, index) : parseDocument(text);
+  const escapeChar = ast.escapeChar;
   const model: DockerfileModel = {
     text,
     index,
     elided,
     escapeChar,
-    directives: ast.getDirectives().map((d) => ({ name: d.getName().toLowerCase(), value: d.getValue(), range: d.getRange() })),
+    directives: [...ast.directives],
     globalArgs: [],
     instructions: [],
     stages: [],
     images: [],
-    comments: ast.getComments().map((c) => ({ line: c.getRange().start.line, text: c.getContent(), range: c.getRange() })),
+    comments: ast.comments,
   };
   // `# check=` is a BuildKit directive dockerfile-ast does not know; read it from the leading comments.
   for (const m of leadingDirectives(text)) if (!model.directives.some((d) => d.name === m.name)) model.directives.push(m);
@@ -201,15 +212,15 @@ export function buildModel(original: string, options: ModelOptions = {}): Docker
   const finishStage = () => {
     if (stage) for (const [k, v] of stageVars) stage.vars.set(k, v.value);
   };
-  const nodes = ast.getInstructions();
+  const nodes = ast.nodes;
   for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!;
-    const instr = makeInstr(node, i, index);
+    const { node, shift } = nodes[i]!;
+    const instr = makeInstr(nodes[i]!, i, index);
     model.instructions.push(instr);
     if (instr.keyword === 'FROM') {
       finishStage();
       const lookup = varLookup(globalVars, buildArgs, true);
-      const use = fromImage(node as From, instr, lookup, globalVars, model.stages, index);
+      const use = fromImage(node as From, shift, instr, lookup, globalVars, model.stages, index);
       stage = {
         index: model.stages.length,
         from: instr,
@@ -221,7 +232,7 @@ export function buildModel(original: string, options: ModelOptions = {}): Docker
       const name = (node as From).getBuildStage();
       const nameRange = (node as From).getBuildStageRange();
       if (name) stage.name = name.toLowerCase();
-      if (nameRange) stage.nameRange = nameRange;
+      if (nameRange) stage.nameRange = shiftRange(nameRange, shift);
       use.stage = stage;
       instr.stage = stage;
       model.stages.push(stage);
@@ -243,8 +254,11 @@ export function buildModel(original: string, options: ModelOptions = {}): Docker
       const lookup = varLookup(stageVars, buildArgs, false);
       for (const p of instr.properties) stageVars.set(p.name, { value: expand(p.value ?? '', lookup, escapeChar).value });
     }
-    const lookup = varLookup(stageVars, buildArgs, false);
-    for (const use of flagImages(instr, lookup, stageVars, model.stages, stage)) model.images.push(use);
+    // Only COPY, ADD (`--from`) and RUN (`--mount=from=`) name images in flags.
+    const k = instr.keyword;
+    if (k === 'COPY' || k === 'ADD' || k === 'RUN') {
+      for (const use of flagImages(instr, varLookup(stageVars, buildArgs, false), stageVars, model.stages, stage)) model.images.push(use);
+    }
   }
   finishStage();
   const last = model.stages.at(-1);
@@ -290,14 +304,16 @@ function declareArgs(
 
 function fromImage(
   node: From,
+  shift: number,
   instr: Instr,
   lookup: Lookup,
   vars: Map<string, { value: string | null; source?: ArgSource }>,
   stages: Stage[],
   index: TextIndex,
 ): ImageUse {
-  const range = node.getImageRange() ?? instr.keywordRange;
-  const written = node.getImageRange() ? index.slice(range) : '';
+  const image = node.getImageRange();
+  const range = image ? shiftRange(image, shift) : instr.keywordRange;
+  const written = image ? index.slice(range) : '';
   const platformFlag = node.getPlatformFlag();
   const use = resolveUse('from', instr, undefined, written, range, lookup, vars, stages);
   const platform = platformFlag?.getValue();
@@ -347,6 +363,7 @@ function flagImages(
   stage: Stage,
 ): ImageUse[] {
   const uses: ImageUse[] = [];
+  if (instr.flags.length === 0) return uses;
   const earlier = stages.filter((s) => s !== stage);
   for (const f of instr.flags) {
     if (f.name === 'from' && (instr.keyword === 'COPY' || instr.keyword === 'ADD') && f.value && f.valueRange) {
@@ -407,16 +424,41 @@ class LazyInstr implements Instr {
   derived: Map<symbol, unknown> | undefined = undefined;
   readonly range: Range;
   readonly keywordRange: Range;
-  private cache: { flags?: FlagModel[]; heredocs?: HeredocModel[]; properties?: PropertyModel[]; text?: string; logical?: string } = {};
+  private cache: {
+    flags?: FlagModel[];
+    heredocs?: HeredocModel[];
+    properties?: PropertyModel[];
+    text?: string;
+    logical?: string;
+    args?: ArgumentModel[];
+    argumentsRange?: Range | null;
+  } = {};
 
   constructor(
     readonly index: number,
     readonly keyword: string,
-    readonly node: AstNode,
+    private readonly node: AstNode,
+    /** Lines to add to every range dockerfile-ast gives for this node (it may come from a chunk's parse). */
+    private readonly shift: number,
     private readonly doc: TextIndex,
   ) {
-    this.range = node.getRange();
-    this.keywordRange = node.getInstructionRange();
+    this.range = shiftRange(node.getRange(), shift);
+    this.keywordRange = shiftRange(node.getInstructionRange(), shift);
+  }
+
+  private at(r: Range): Range;
+  private at(r: Range | null): Range | null;
+  private at(r: Range | null): Range | null {
+    return r && shiftRange(r, this.shift);
+  }
+
+  get args(): ArgumentModel[] {
+    return (this.cache.args ??= this.node.getArguments().map((a) => ({ value: a.getValue(), range: this.at(a.getRange()) })));
+  }
+
+  get argumentsRange(): Range | null {
+    if (this.cache.argumentsRange === undefined) this.cache.argumentsRange = this.at(this.node.getArgumentsRange());
+    return this.cache.argumentsRange;
   }
 
   get text(): string {
@@ -426,8 +468,8 @@ class LazyInstr implements Instr {
   get flags(): FlagModel[] {
     return (this.cache.flags ??= (this.node.getFlags?.() ?? []).map((f) => {
       const options = new Map<string, FlagOptionModel>();
-      for (const o of f.getOptions()) options.set(o.getName().toLowerCase(), { value: o.getValue(), range: o.getRange(), valueRange: o.getValueRange() });
-      return { name: f.getName().toLowerCase(), value: f.getValue(), range: f.getRange(), valueRange: f.getValueRange(), options };
+      for (const o of f.getOptions()) options.set(o.getName().toLowerCase(), { value: o.getValue(), range: this.at(o.getRange()), valueRange: this.at(o.getValueRange()) });
+      return { name: f.getName().toLowerCase(), value: f.getValue(), range: this.at(f.getRange()), valueRange: this.at(f.getValueRange()), options };
     }));
   }
 
@@ -436,7 +478,7 @@ class LazyInstr implements Instr {
     // A heredoc needs `<<` in the instruction; most have none, and the scan for them is costly.
     const found = this.text.includes('<<') ? (this.node.getHeredocs?.() ?? []) : [];
     return (this.cache.heredocs = found.map((h) => {
-      const contentRange = h.getContentRange();
+      const contentRange = this.at(h.getContentRange());
       return { name: h.getName(), contentRange, content: contentRange ? this.doc.slice(contentRange) : '' };
     }));
   }
@@ -445,7 +487,7 @@ class LazyInstr implements Instr {
     if (this.cache.properties) return this.cache.properties;
     const k = this.keyword;
     const props = k === 'ENV' || k === 'ARG' || k === 'LABEL' ? (this.node.getProperties?.() ?? []) : [];
-    return (this.cache.properties = props.map((p) => ({ name: p.getName(), nameRange: p.getNameRange(), value: p.getValue(), valueRange: p.getValueRange() })));
+    return (this.cache.properties = props.map((p) => ({ name: p.getName(), nameRange: this.at(p.getNameRange()), value: p.getValue(), valueRange: this.at(p.getValueRange()) })));
   }
 
   get logical(): string {
@@ -456,8 +498,8 @@ class LazyInstr implements Instr {
   }
 }
 
-function makeInstr(node: Instruction, i: number, index: TextIndex): Instr {
-  return new LazyInstr(i, node.getKeyword().toUpperCase(), node as AstNode, index);
+function makeInstr({ node, shift }: ParsedNode, i: number, index: TextIndex): Instr {
+  return new LazyInstr(i, node.getKeyword().toUpperCase(), node as AstNode, shift, index);
 }
 
 function leadingDirectives(text: string): Directive[] {

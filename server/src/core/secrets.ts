@@ -688,7 +688,7 @@ function workdirIn(model: DockerfileModel, stage: Stage, before: number, depth: 
   for (const i of stage.instructions) {
     if (i.index >= before) break;
     if (i.keyword !== 'WORKDIR') continue;
-    const raw = i.node.getArguments().map((a) => a.getValue()).join(' ');
+    const raw = i.args.map((a) => a.value).join(' ');
     const value = expandAt(model, i, raw) ?? raw;
     dir = cleanPath(value.startsWith('/') ? value : `${dir}/${value}`);
   }

@@ -466,7 +466,7 @@ interface Joined {
 
 /** The RUN arguments up to the end of the logical line (heredoc bodies excluded), with continuations removed. */
 function joinedArguments(model: DockerfileModel, instr: Instr): Joined | undefined {
-  const args = instr.node.getArgumentsRange();
+  const args = instr.argumentsRange;
   if (!args) return undefined;
   const doc = model.text;
   const esc = model.escapeChar;

@@ -6,6 +6,7 @@ import type { Policy } from '../core/policy.ts';
 import { defaultPolicy } from '../core/policy.ts';
 import type { RegistryFacts } from '../core/facts.ts';
 import type { Rule } from '../core/rule.ts';
+import { IncrementalParser } from '../core/reparse.ts';
 import { MAX_EDITOR_CHARS, uriToPath } from './documents.ts';
 import type { PlimsollSettings, PolicyState, StatusParams } from './protocol.ts';
 import type { PolicyEntry, PolicyStore } from './policyStore.ts';
@@ -45,7 +46,21 @@ export interface CheckerOptions {
 }
 
 export class Checker {
+  /** Per open document: after an edit, only the instructions around it are parsed again. */
+  private readonly parsers = new Map<string, IncrementalParser>();
+
   constructor(private readonly o: CheckerOptions) {}
+
+  /** The document was closed: its parse is dropped. */
+  forget(uri: string): void {
+    this.parsers.delete(uri);
+  }
+
+  private parserFor(uri: string): IncrementalParser {
+    let parser = this.parsers.get(uri);
+    if (!parser) this.parsers.set(uri, (parser = new IncrementalParser()));
+    return parser;
+  }
 
   folderOf(path: string): string | undefined {
     let best: string | undefined;
@@ -86,6 +101,7 @@ export class Checker {
       buildArgs: settings.buildArgs,
       today: (this.o.today ?? todayUtc)(),
       onRuleError: (ruleId, error) => this.o.onRuleError(doc.uri, ruleId, error),
+      parser: this.parserFor(doc.uri),
     };
     if (this.o.rules) input.rules = this.o.rules;
     if (facts) input.facts = facts;

@@ -370,6 +370,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       inflight.delete(uri);
       runs.delete(uri);
       states.delete(uri);
+      checker.forget(uri);
       firstSeen.delete(uri);
       lastStatus.delete(uri);
       settings.forget(uri);

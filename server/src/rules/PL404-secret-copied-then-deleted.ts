@@ -74,9 +74,9 @@ function destination(model: DockerfileModel, instr: Instr, sourceCount: number):
       return undefined;
     }
   } else {
-    let args = instr.node.getArguments();
+    let args = instr.args;
     if (instr.heredocs.length > 0) args = args.slice(0, instr.logical.trim().split(/\s+/).length);
-    written = args.at(-1)?.getValue();
+    written = args.at(-1)?.value;
   }
   if (written === undefined) return undefined;
   const value = expandAt(model, instr, written);

@@ -26,9 +26,9 @@ function urlSources(instr: Instr, index: TextIndex): Array<{ url: string; range:
     }
   }
   if (!json || values.length === 0) {
-    let args = instr.node.getArguments();
+    let args = instr.args;
     if (instr.heredocs.length > 0) args = args.slice(0, instr.logical.trim().split(/\s+/).length);
-    values = args.map((a) => ({ url: a.getValue(), range: a.getRange() }));
+    values = args.map((a) => ({ url: a.value, range: a.range }));
   }
   return values.slice(0, -1).filter((v) => /^https?:\/\//i.test(v.url) && !GIT.test(v.url));
 }
