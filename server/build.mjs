@@ -1,4 +1,5 @@
-// Bundles the three faces. The CLI and server are self-contained; the extension keeps `vscode` external.
+// Bundles the three faces. The CLI and server need nothing from node_modules at run time; the extension keeps
+// `vscode` external.
 import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -15,9 +16,24 @@ const common = {
   minify: true,
   logLevel: 'warning',
 };
+
+// undici is half of what the CLI and server would otherwise compile at every start, and only a registry
+// request needs it: it is its own file, dist/undici.js, which `import('undici')` (registry/undici.ts) requires
+// on the first request.
+const undiciChunk = {
+  name: 'undici-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-chunk' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-chunk' }, () => ({ contents: 'module.exports = require("./undici.js");' }));
+    b.onResolve({ filter: /^\.\/undici\.js$/, namespace: 'undici-chunk' }, () => ({ path: './undici.js', external: true }));
+  },
+};
+
 const entries = [
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [undiciChunk] },
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', plugins: [undiciChunk] },
+  { entryPoints: { undici: 'node_modules/undici/index.js' }, outdir: 'dist' },
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
 ];
-await Promise.all(entries.filter((e) => existsSync(e.entryPoints[0])).map((e) => build({ ...common, ...e })));
+const source = (e) => (Array.isArray(e.entryPoints) ? e.entryPoints[0] : Object.values(e.entryPoints)[0]);
+await Promise.all(entries.filter((e) => existsSync(source(e))).map((e) => build({ ...common, ...e })));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { EventEmitter } from 'node:events';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import {
   createConnection,
   createMessageConnection,
@@ -25,22 +25,33 @@ import type { StatusParams } from '../../../server/src/lsp/protocol.ts';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
+// As in server/build.mjs: undici is its own file, undici.js beside server.js, required on the first request.
+const undiciChunk: Plugin = {
+  name: 'undici-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-chunk' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-chunk' }, () => ({ contents: 'module.exports = require("./undici.js");' }));
+    b.onResolve({ filter: /^\.\/undici\.js$/, namespace: 'undici-chunk' }, () => ({ path: './undici.js', external: true }));
+  },
+};
+
 let built: Promise<string> | undefined;
 /** Bundles server/src/lsp/main.ts like server/build.mjs does, into a temp folder (dist/ may be stale or busy). */
 export function buildServer(): Promise<string> {
   built ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plimsoll-lsp-bundle-'));
     const outfile = join(dir, 'server.js');
-    await build({
-      entryPoints: [join(ROOT, 'server/src/lsp/main.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      define: { PLIMSOLL_VERSION: JSON.stringify('0.0.0-test') },
-    });
+    const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' } as const;
+    await Promise.all([
+      build({
+        ...common,
+        entryPoints: [join(ROOT, 'server/src/lsp/main.ts')],
+        outfile,
+        plugins: [undiciChunk],
+        define: { PLIMSOLL_VERSION: JSON.stringify('0.0.0-test') },
+      }),
+      build({ ...common, entryPoints: [join(ROOT, 'node_modules/undici/index.js')], outfile: join(dir, 'undici.js') }),
+    ]);
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     return outfile;
   })();
