@@ -30,7 +30,9 @@ const undiciChunk = {
 };
 
 const entries = [
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [undiciChunk] },
+  // dist/cli.js is a small loader that compiles dist/cli-main.js with a V8 code cache (server/src/cli/loader.ts).
+  { entryPoints: ['server/src/cli/loader.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, sourcemap: false, minify: false },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js', plugins: [undiciChunk] },
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', plugins: [undiciChunk] },
   { entryPoints: { undici: 'node_modules/undici/index.js' }, outdir: 'dist' },
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },

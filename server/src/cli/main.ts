@@ -56,8 +56,9 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode(run, args.failOn);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Runs the command and sets the exit code; dist/cli.js (loader.ts) calls it after compiling this bundle. */
+export function runCli(argv: string[]): Promise<void> {
+  return main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -67,3 +68,6 @@ if (require.main === module) {
     },
   );
 }
+
+// Run directly (`node dist/cli-main.js`, tsx): no loader in front.
+if (require.main === module) void runCli(process.argv.slice(2));
