@@ -13,8 +13,7 @@ import { normalisedName } from '../core/imageRef.ts';
 import { estatePin, maskedWritten, revealsSecret, type EstatePin } from '../core/estate.ts';
 import { builtImageFor } from '../core/history.ts';
 import type { ImageUse } from '../core/model.ts';
-import { findPolicyFile, loadPolicyAsync, readFileCapped, decodePolicyBytes, MAX_POLICY_BYTES, type FetchRemote, type LoadResult } from '../policy/load.ts';
-import { parsePolicyText } from '../policy/parse.ts';
+import { findPolicyFile, loadPolicyAsync, readFileCapped, decodePolicyBytes, policyParser, MAX_POLICY_BYTES, type FetchRemote, type LoadResult } from '../policy/load.ts';
 import { checkPolicyDocument, type CheckSeverity } from '../policy/check.ts';
 import { rulesById } from '../rules/index.ts';
 import { readBuildContext } from '../workspace/buildContext.ts';
@@ -351,7 +350,7 @@ export async function checkPolicy(args: CheckArgs, options: ExplainOptions): Pro
   }
   const decoded = data ? decodePolicyBytes(data) : undefined;
   if (decoded && 'text' in decoded) {
-    const { policy: doc } = parsePolicyText(decoded.text, path, knownRuleIds);
+    const { policy: doc } = policyParser().parsePolicyText(decoded.text, path, knownRuleIds);
     if (doc) for (const p of checkPolicyDocument(doc, options.today ?? todayUtc(), args.soonDays)) problems.push({ ...p, file: rel(cwd, p.file) });
   }
   const self = rel(cwd, path);

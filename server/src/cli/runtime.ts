@@ -1,21 +1,35 @@
 // What the commands share at run time: the remote-policy fetcher and the notes on stderr about cached
 // registry facts and cached remote policies (so nobody mistakes old or missing facts for fine ones).
-import { createPolicyFetcher, credentialHostsFromEnv, type PolicyFetcher } from '../registry/policyFetch.ts';
-import type { RemoteUse } from '../policy/load.ts';
+import type { FetchRemote, RemoteUse } from '../policy/load.ts';
 import type { RunReport } from './report.ts';
 import type { RegistryFacts } from '../core/facts.ts';
 import type { FactsRequest } from '../core/registryView.ts';
-import { createRegistryClient } from '../registry/client.ts';
-import { gatherFacts, type GatherSummary } from '../registry/gather.ts';
+import type * as Registry from '../registry/index.ts';
+import type { GatherSummary } from '../registry/gather.ts';
+import type { PolicyFetcher } from '../registry/policyFetch.ts';
 
-/** The fetcher for policies that `extends` names by URL: cache only with --offline. */
+let registryLayer: typeof Registry | undefined;
+/**
+ * The registry layer (HTTP, caches, credential helpers, node:crypto, node:child_process) loads when a run
+ * first needs it: `lint --no-registry` with no policy extended by URL never does, and starts that much faster.
+ */
+function registry(): typeof Registry {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require in a function is what keeps it lazy in the bundle
+  return (registryLayer ??= require('../registry/index.ts') as typeof Registry);
+}
+
+/** The fetcher for policies that `extends` names by URL: cache only with --offline. Created on the first fetch. */
 export function policyFetcher(offline: boolean, cacheDir: string | undefined): PolicyFetcher {
-  return createPolicyFetcher({
-    offline,
-    credentialHosts: credentialHostsFromEnv(),
-    ...(cacheDir !== undefined ? { cacheDir } : {}),
-    ...(process.env.PLIMSOLL_POLICY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_POLICY_TIMEOUT_MS) } : {}),
-  });
+  let fetcher: PolicyFetcher | undefined;
+  const created = (): PolicyFetcher =>
+    (fetcher ??= registry().createPolicyFetcher({
+      offline,
+      credentialHosts: registry().credentialHostsFromEnv(),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      ...(process.env.PLIMSOLL_POLICY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_POLICY_TIMEOUT_MS) } : {}),
+    }));
+  const fetch: FetchRemote = (url, integrity) => created().fetch(url, integrity);
+  return { fetch, close: () => fetcher?.close() ?? Promise.resolve() };
 }
 
 /** One line per remote policy served from the cache, with its age, so stale org policy is visible. */
@@ -69,7 +83,7 @@ export async function withSession<T extends { registry?: RunReport['registry']; 
 ): Promise<T> {
   const client = args.noRegistry
     ? undefined
-    : createRegistryClient({
+    : registry().createRegistryClient({
         offline: args.offline,
         ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
         ...(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS ? { timeoutMs: Number(process.env.PLIMSOLL_REGISTRY_TIMEOUT_MS) } : {}),
@@ -80,7 +94,7 @@ export async function withSession<T extends { registry?: RunReport['registry']; 
   try {
     result = await run({
       fetchRemote: fetcher.fetch,
-      ...(client ? { gather: (want: (facts: RegistryFacts) => FactsRequest) => gatherFacts(client, want) } : {}),
+      ...(client ? { gather: (want: (facts: RegistryFacts) => FactsRequest) => registry().gatherFacts(client, want) } : {}),
       ...(tty ? { progress: (done: number, total: number) => process.stderr.write(done < total ? `\rplimsoll: ${done}/${total} files` : '\r\x1b[K') } : {}),
     });
   } finally {

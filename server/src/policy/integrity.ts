@@ -1,6 +1,12 @@
 // Subresource-integrity pins for policies fetched by URL (`integrity: sha256-<base64>`), as browsers
 // write them for scripts. One hash per pin; the fetched bytes must hash to it exactly.
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+
+/** node:crypto costs milliseconds to load and only a policy extended by URL is hashed: it loads on the first hash. */
+function createHash(algorithm: IntegrityAlgorithm): Crypto.Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require in a function is what keeps it lazy in the bundle
+  return (require('node:crypto') as typeof Crypto).createHash(algorithm);
+}
 
 const ALGORITHMS = { sha256: 32, sha384: 48, sha512: 64 } as const;
 export type IntegrityAlgorithm = keyof typeof ALGORITHMS;

@@ -2,6 +2,9 @@
 // test checks that schema/plimsoll.schema.json declares exactly the same.
 import type { PinLevel, PinningPolicy, TagPrecision } from '../core/policy.ts';
 
+/** Larger policy files are refused unread: real ones are a few kB. */
+export const MAX_POLICY_CHARS = 1_000_000;
+
 export const POLICY_KEYS = {
   root: ['extends', 'locked', 'images', 'registries', 'pinning', 'sizes', 'secrets', 'rules', 'suppression', 'waivers', 'builds'],
   remote: ['url', 'integrity'],

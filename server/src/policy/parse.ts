@@ -35,6 +35,7 @@ import {
   LOCK_RULE_RE,
   LOCK_SECTIONS,
   LOCKABLE,
+  MAX_POLICY_CHARS,
   PIN_BUMPS,
   PIN_LEVELS,
   PIN_SCOPES,
@@ -56,8 +57,6 @@ import type {
   SourceSpan,
 } from './types.ts';
 
-/** Larger policy files are refused unread: real ones are a few kB. */
-export const MAX_POLICY_CHARS = 1_000_000;
 /** Deeper nesting is refused before YAML parsing (the YAML composer recurses). */
 const MAX_NESTING = 200;
 const MAX_REPORTED = 200;

@@ -6,4 +6,5 @@ export { RegistryError, type RegistryErrorCode, type Logger, type LogLevel } fro
 export { defaultCacheDir } from './cache.ts';
 export { dockerConfigCredentials, type Credential } from './dockerConfig.ts';
 export { createEngineSource, type EngineOptions, type EngineSource } from './engine.ts';
+export { gatherFacts, type GatherSummary } from './gather.ts';
 export { createPolicyFetcher, credentialHostsFromEnv, readCachedPolicy, type PolicyFetcher, type PolicyFetchOptions } from './policyFetch.ts';

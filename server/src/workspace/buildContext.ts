@@ -46,9 +46,12 @@ function walk(root: string, maxFiles: number): { files: ContextFile[]; truncated
   const stack: string[] = [''];
   while (stack.length > 0) {
     const rel = stack.pop()!;
+    // Concatenated, not path.join: joining normalises the whole path again for each file, which cost more
+    // than the lstat calls themselves (names from readdir hold no separators).
+    const dir = rel ? `${root}/${rel}` : root;
     let names: string[];
     try {
-      names = readdirSync(join(root, rel));
+      names = readdirSync(dir);
     } catch {
       continue;
     }
@@ -56,7 +59,7 @@ function walk(root: string, maxFiles: number): { files: ContextFile[]; truncated
       const relPath = rel ? `${rel}/${name}` : name;
       let st;
       try {
-        st = lstatSync(join(root, relPath));
+        st = lstatSync(`${dir}/${name}`);
       } catch {
         continue;
       }
