@@ -3,7 +3,7 @@
 // never reach a message, a fix or a fingerprint: rules show `maskSecret(value)` only.
 import type { BuildContextFacts, ContextFile } from './context.ts';
 import { IgnoreMatcher, cleanPath, filesForSource } from './context.ts';
-import type { DockerfileModel, ImageUse, Instr, Stage } from './model.ts';
+import { memo, type DockerfileModel, type ImageUse, type Instr, type Stage } from './model.ts';
 import type { Policy, SecretPattern } from './policy.ts';
 import { expand, type Lookup } from './vars.ts';
 import { globMatch, globToRegExp } from './glob.ts';
@@ -679,7 +679,22 @@ export function expandAt(model: DockerfileModel, instr: Instr, text: string): st
 export function workdirAt(model: DockerfileModel, instr: Instr): string {
   const stage = instr.stage;
   if (!stage) return '/';
-  return workdirIn(model, stage, instr.index, 0);
+  // PL404 asks about every RUN after each sensitive COPY: the stage is walked once per model, not per question.
+  return memo(stage.from, WORKDIRS, () => workdirsOf(model, stage)).get(instr.index) ?? workdirIn(model, stage, instr.index, 0);
+}
+
+const WORKDIRS = Symbol('plimsoll.workdirs');
+
+/** The WORKDIR just before each instruction of a stage, by instruction index (what workdirIn gives at depth 0). */
+function workdirsOf(model: DockerfileModel, stage: Stage): Map<number, string> {
+  const out = new Map<number, string>();
+  const parent = stage.image.stageRef;
+  let dir = parent ? workdirIn(model, parent, Number.MAX_SAFE_INTEGER, 1) : '/';
+  for (const i of stage.instructions) {
+    out.set(i.index, dir);
+    if (i.keyword === 'WORKDIR') dir = afterWorkdir(model, i, dir);
+  }
+  return out;
 }
 
 function workdirIn(model: DockerfileModel, stage: Stage, before: number, depth: number): string {
@@ -687,12 +702,15 @@ function workdirIn(model: DockerfileModel, stage: Stage, before: number, depth: 
   let dir = parent && depth < 16 ? workdirIn(model, parent, Number.MAX_SAFE_INTEGER, depth + 1) : '/';
   for (const i of stage.instructions) {
     if (i.index >= before) break;
-    if (i.keyword !== 'WORKDIR') continue;
-    const raw = i.args.map((a) => a.value).join(' ');
-    const value = expandAt(model, i, raw) ?? raw;
-    dir = cleanPath(value.startsWith('/') ? value : `${dir}/${value}`);
+    if (i.keyword === 'WORKDIR') dir = afterWorkdir(model, i, dir);
   }
   return dir;
+}
+
+function afterWorkdir(model: DockerfileModel, i: Instr, dir: string): string {
+  const raw = i.args.map((a) => a.value).join(' ');
+  const value = expandAt(model, i, raw) ?? raw;
+  return cleanPath(value.startsWith('/') ? value : `${dir}/${value}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Rule } from '../core/rule.ts';
-import type { DockerfileModel, Instr } from '../core/model.ts';
+import { memo, type DockerfileModel, type Instr } from '../core/model.ts';
 import { IgnoreMatcher, cleanPath, contextSources } from '../core/context.ts';
 import { sensitiveFilesFor, expandAt, sensitiveHitsForSource, workdirAt, type SensitiveHit } from '../core/secrets.ts';
 import { basename, programIndex, runCommands } from '../core/shell.ts';
@@ -32,18 +32,18 @@ export const secretCopiedThenDeleted: Rule = {
         const sources = contextSources(instr);
         if (sources.length === 0) continue;
         let dest: Destination | undefined | null = null;
-        const seen = new Set<string>();
+        let seen: Set<string> | undefined;
         for (const src of sources) {
           const source = expandAt(model, instr, src.source);
           if (source === undefined) continue;
           for (const hit of sensitiveHitsForSource(source, facts, ignore, sensitive).hits) {
-            if (seen.has(hit.path)) continue;
+            if (seen?.has(hit.path)) continue;
             if (dest === null) dest = destination(model, instr, sources.length);
             if (!dest) continue;
             const landed = landingPaths(source, hit, dest);
-            const run = ins.slice(k + 1).find((i) => i.keyword === 'RUN' && deletes(model, i, landed, hit.kind));
+            const run = ins.find((i, j) => j > k && i.keyword === 'RUN' && deletes(model, i, landed, hit.kind));
             if (!run) continue;
-            seen.add(hit.path);
+            (seen ??= new Set()).add(hit.path);
             const shown = hit.kind === 'folder' ? `${hit.path}/` : hit.path;
             ctx.report({
               range: src.range,
@@ -110,6 +110,19 @@ function landingPaths(source: string, hit: SensitiveHit, dest: Destination): str
 
 /** The RUN removes one of the landing paths: `rm` (any flags) or `shred -u`, of the path, a parent, or (for a folder) part of it. */
 function deletes(model: DockerfileModel, run: Instr, landed: readonly string[], kind: SensitiveHit['kind']): boolean {
+  return removedPaths(model, run).some((target) => landed.some((l) => covers(target, l) || (kind === 'folder' && covers(l, target))));
+}
+
+const REMOVED = Symbol('plimsoll.removedPaths');
+
+/** Kept per RUN: every sensitive COPY asks about each later RUN of its stage. */
+function removedPaths(model: DockerfileModel, run: Instr): string[] {
+  return memo(run, REMOVED, () => findRemovedPaths(model, run));
+}
+
+/** What `rm` and `shred -u` remove in a RUN, resolved against the WORKDIR and any `cd` before them. */
+function findRemovedPaths(model: DockerfileModel, run: Instr): string[] {
+  const out: string[] = [];
   let cwd = workdirAt(model, run);
   const home = '/root';
   for (const cmd of runCommands(model, run)) {
@@ -134,11 +147,10 @@ function deletes(model: DockerfileModel, run: Instr, landed: readonly string[], 
       if (options && a.startsWith('-') && a !== '-') continue;
       const path = a.replace(/^(?:~|\$HOME|\$\{HOME\})(?=\/|$)/, home);
       if (path.includes('$')) continue;
-      const target = resolve(cwd, path);
-      if (landed.some((l) => covers(target, l) || (kind === 'folder' && covers(l, target)))) return true;
+      out.push(resolve(cwd, path));
     }
   }
-  return false;
+  return out;
 }
 
 /** `outer` names `inner` or a folder holding it; `outer` may be a wildcard. */
