@@ -108,6 +108,12 @@ export const SECRET_NAME_QUALIFIERS: ReadonlySet<string> = new Set([
  */
 export const PUBLIC_NAME_WORDS: ReadonlySet<string> = new Set(['public', 'pub', 'gpg', 'pgp']);
 
+/**
+ * Every secret word and suffix above contains one of these (and `pwd`), so a name without any is not secret:
+ * a cheap test before the word split, which most names (`PATH`, `VERSION`) fail.
+ */
+const SECRET_NAME_HINT = /key|auth|cred|pass|pword|secret|token|pwd/i;
+
 /** Words that make a trailing `key` a secret in a generic assignment (`api_key=`, `SECRET_KEY=`, `license_key=`). */
 const KEY_QUALIFIERS = new Set([
   'api', 'access', 'secret', 'private', 'signing', 'sign', 'encryption', 'encrypt', 'enc', 'master', 'client',
@@ -136,6 +142,7 @@ function isPublic(words: readonly string[]): boolean {
  * `PUBLIC_KEY` and `GPG_KEY` are not.
  */
 export function isSecretName(name: string, allowedNames: readonly string[] = []): boolean {
+  if (!SECRET_NAME_HINT.test(name)) return false;
   if (isAllowedName(name, allowedNames)) return false;
   const words = nameWords(name);
   if (isPublic(words)) return false;
@@ -152,6 +159,7 @@ export function isSecretName(name: string, allowedNames: readonly string[] = [])
  * (`password`, `token`, `secret`, `auth`, ...; `key` only after `api`, `access`, `secret`, `private`, ...).
  */
 export function isSecretAssignmentName(name: string, allowedNames: readonly string[] = []): boolean {
+  if (!SECRET_NAME_HINT.test(name)) return false;
   if (isAllowedName(name, allowedNames)) return false;
   const words = nameWords(name);
   const last = words.at(-1);
@@ -353,13 +361,11 @@ export function isGenericSecretValue(value: string): boolean {
   return looksRandom(value);
 }
 
-// Every secret-like assignment name contains one of these (see SECRET_NAME_WORDS); most text has none.
-const GENERIC_HINT = /key|auth|cred|pass|pword|secret|token|pwd/i;
-
 const genericPattern: TokenPattern = {
   id: 'generic-secret',
   description: 'secret value',
-  hint: (t) => GENERIC_HINT.test(t),
+  // Every secret-like assignment name contains one of these; most text has none.
+  hint: (t) => SECRET_NAME_HINT.test(t),
   scan(text, options) {
     const out: Array<Omit<SecretMatch, 'patternId' | 'description'>> = [];
     const esc = options.escapeChar ?? '\\';
