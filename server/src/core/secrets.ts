@@ -7,6 +7,7 @@ import { memo, type DockerfileModel, type ImageUse, type Instr, type Stage } fro
 import type { Policy, SecretPattern } from './policy.ts';
 import { expand, type Lookup } from './vars.ts';
 import { globMatch, globToRegExp } from './glob.ts';
+import { TextCache } from './textCache.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Entropy, placeholders, variables
@@ -113,6 +114,19 @@ export const PUBLIC_NAME_WORDS: ReadonlySet<string> = new Set(['public', 'pub', 
  * a cheap test before the word split, which most names (`PATH`, `VERSION`) fail.
  */
 const SECRET_NAME_HINT = /key|auth|cred|pass|pword|secret|token|pwd/i;
+
+/**
+ * False when no ENV/ARG/LABEL entry of this instruction text can have a secret-like name, so that its entries
+ * need not be parsed. The parser builds a name from the text's characters in order, dropping only quotes and
+ * escape characters (and, across lines, comments), so on one line a hint word in a name is a hint word in the
+ * text, or in its letters and digits when it has quotes or escapes.
+ */
+export function mayNameSecret(text: string, escapeChar: string): boolean {
+  if (SECRET_NAME_HINT.test(text)) return true;
+  if (text.includes('\n') || text.includes('\r') || /[A-Za-z0-9]/.test(escapeChar)) return true;
+  if (!text.includes('"') && !text.includes("'") && !text.includes(escapeChar)) return false;
+  return SECRET_NAME_HINT.test(text.replace(/[^A-Za-z0-9]+/g, ''));
+}
 
 /** Words that make a trailing `key` a secret in a generic assignment (`api_key=`, `SECRET_KEY=`, `license_key=`). */
 const KEY_QUALIFIERS = new Set([
@@ -458,9 +472,13 @@ export function compilePolicyPatterns(patterns: readonly SecretPattern[]): Token
 }
 
 const patternCache = new WeakMap<readonly SecretPattern[], TokenPattern[]>();
+const BUILTIN_ONLY: TokenPattern[] = [...BUILTIN_PATTERNS, ...BUILTIN_FALLBACK_PATTERNS];
 
 /** Every pattern in force, in priority order; compiled once per policy (its pattern list is kept as the key). */
 export function secretPatterns(policyPatterns: readonly SecretPattern[] = []): TokenPattern[] {
+  // Policies without patterns of their own share one list, and so one cache of answers (secretFinder): the
+  // editor builds a fresh default policy for every check of a file that no policy covers.
+  if (policyPatterns.length === 0) return BUILTIN_ONLY;
   let hit = patternCache.get(policyPatterns);
   if (!hit) {
     hit = [...BUILTIN_PATTERNS, ...compilePolicyPatterns(policyPatterns), ...BUILTIN_FALLBACK_PATTERNS];
@@ -483,6 +501,30 @@ export function findSecrets(text: string, patterns: readonly TokenPattern[], opt
     }
   }
   return accepted.sort((a, b) => a.start - b.start);
+}
+
+/** What secretFinder answers: shared between callers and lints, so frozen. */
+export type SecretMatches = ReadonlyArray<Readonly<SecretMatch>>;
+
+const finders = new WeakMap<readonly TokenPattern[], Map<string, TextCache<SecretMatches>>>();
+
+/**
+ * findSecrets for one pattern list and options, with the answers kept per text across lints (see
+ * textCache.ts). Pattern lists are compiled once per policy (secretPatterns), so they key the caches.
+ */
+export function secretFinder(patterns: readonly TokenPattern[], options: ScanOptions = {}): (text: string) => SecretMatches {
+  let byOptions = finders.get(patterns);
+  if (!byOptions) finders.set(patterns, (byOptions = new Map()));
+  const escapeChar = options.escapeChar ?? '\\';
+  const allowedNames = [...(options.allowedNames ?? [])];
+  const key = JSON.stringify([escapeChar, allowedNames]);
+  let cache = byOptions.get(key);
+  if (!cache) {
+    cache = new TextCache((text) => Object.freeze(findSecrets(text, patterns, { escapeChar, allowedNames }).map((m) => Object.freeze(m))));
+    byOptions.set(key, cache);
+  }
+  const found = cache;
+  return (text) => found.get(text);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { Rule } from '../core/rule.ts';
 import type { Instr } from '../core/model.ts';
 import type { Range } from '../core/types.ts';
-import { findSecrets, isGenericSecretValue, isSecretAssignmentName, maskSecret, secretPatterns, type SecretMatch } from '../core/secrets.ts';
+import { isGenericSecretValue, isSecretAssignmentName, maskSecret, mayNameSecret, secretFinder, secretPatterns, type SecretMatch } from '../core/secrets.ts';
 
 export const secretLiteral: Rule = {
   id: 'PL402',
@@ -22,17 +22,22 @@ export const secretLiteral: Rule = {
   },
   check(ctx) {
     const model = ctx.model;
-    const patterns = secretPatterns(ctx.policy.secrets.patterns);
     const allowed = ctx.policy.secrets.allowedNames;
-    const options = { escapeChar: model.escapeChar, allowedNames: allowed };
+    // Answers kept per instruction text across lints: an edit changes one instruction, the scan is of all.
+    const find = secretFinder(secretPatterns(ctx.policy.secrets.patterns), { escapeChar: model.escapeChar, allowedNames: allowed });
+    const offsetAt: OffsetAt = (p) => model.index.offsetAt(p);
     for (const instr of model.instructions) {
-      const base = model.index.offsetAt(instr.range.start);
-      const hits = findSecrets(instr.text, patterns, options);
-      for (const extra of propertyValues(instr, base, model.index.offsetAt.bind(model.index), allowed)) {
-        if (!hits.some((h) => extra.start < h.end && h.start < extra.end)) hits.push(extra);
+      let hits = find(instr.text);
+      const extras = propertyValues(instr, offsetAt, allowed, model.escapeChar);
+      if (hits.length === 0 && extras.length === 0) continue;
+      const base = offsetAt(instr.range.start);
+      if (extras.length > 0) {
+        const all = [...hits];
+        for (const extra of extras) if (!all.some((h) => extra.start < h.end && h.start < extra.end)) all.push(extra);
+        hits = all;
       }
       for (const hit of hits) {
-        const name = hit.name ?? propertyAt(instr, base + hit.start, model.index.offsetAt.bind(model.index));
+        const name = hit.name ?? propertyAt(instr, base + hit.start, offsetAt);
         const range = model.index.rangeOf(base + hit.start, base + hit.end);
         ctx.report({
           range,
@@ -62,17 +67,22 @@ function where(instr: Instr): string {
 
 type OffsetAt = (p: Range['start']) => number;
 
+const NONE: readonly SecretMatch[] = [];
+
 /**
  * ENV/ARG/LABEL entries with a secret-like name and a literal value, including the `ENV NAME value` form
  * and quoted values with spaces that the text scan does not see as one assignment. Offsets are relative
  * to the instruction text.
  */
-function propertyValues(instr: Instr, base: number, offsetAt: OffsetAt, allowed: readonly string[]): SecretMatch[] {
-  if (instr.keyword !== 'ENV' && instr.keyword !== 'ARG' && instr.keyword !== 'LABEL') return [];
+function propertyValues(instr: Instr, offsetAt: OffsetAt, allowed: readonly string[], escapeChar: string): readonly SecretMatch[] {
+  if (instr.keyword !== 'ENV' && instr.keyword !== 'ARG' && instr.keyword !== 'LABEL') return NONE;
+  if (!mayNameSecret(instr.text, escapeChar)) return NONE;
   const out: SecretMatch[] = [];
+  let base: number | undefined;
   for (const p of instr.properties) {
     if (p.value === null || !p.valueRange) continue;
     if (!isSecretAssignmentName(p.name.replace(/^["']|["']$/g, ''), allowed)) continue;
+    base ??= offsetAt(instr.range.start);
     let start = offsetAt(p.valueRange.start) - base;
     let end = offsetAt(p.valueRange.end) - base;
     const raw = instr.text.slice(start, end);
