@@ -1,9 +1,17 @@
-// Answers kept across lints by text (core/textCache.ts and its users): the same text under other patterns
-// or names gets its own answer, shared answers cannot be changed, and lints agree with fresh scans.
+// Answers kept across lints by text (core/textCache.ts and its users): the same text under other patterns,
+// names or globs gets its own answer, shared answers cannot be changed, and lints agree with fresh scans.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextCache, ownCopy } from '../../server/src/core/textCache.ts';
-import { findSecrets, isSecretAssignmentName, mayNameSecret, secretFinder, secretPatterns } from '../../server/src/core/secrets.ts';
+import {
+  SensitiveFiles,
+  findSecrets,
+  isSecretAssignmentName,
+  mayNameSecret,
+  secretFinder,
+  secretPatterns,
+  sensitiveFilesFor,
+} from '../../server/src/core/secrets.ts';
 import { buildModel } from '../../server/src/core/model.ts';
 import { lint } from '../../server/src/core/lint.ts';
 import { defaultPolicy, type Policy } from '../../server/src/core/policy.ts';
@@ -65,6 +73,23 @@ describe('secretFinder', () => {
   test('policies without patterns of their own share one compiled list', () => {
     assert.equal(secretPatterns([]), secretPatterns());
     assert.notEqual(secretPatterns(acme), secretPatterns());
+  });
+});
+
+describe('sensitive files', () => {
+  test('each glob set answers for itself; answers are frozen', () => {
+    const builtin = sensitiveFilesFor([]);
+    const extra = sensitiveFilesFor(['*.sqlite']);
+    assert.equal(sensitiveFilesFor([]), builtin);
+    for (let round = 0; round < 2; round++) {
+      assert.equal(builtin.matchLiteral('db/app.sqlite'), undefined);
+      assert.equal(extra.matchLiteral('db/app.sqlite')?.path, 'db/app.sqlite');
+      assert.equal(builtin.match('conf/.env')?.what, 'environment file');
+      assert.equal(builtin.match('.git/config')?.kind, 'folder');
+    }
+    const hit = builtin.match('conf/.env')!;
+    assert.ok(Object.isFrozen(hit));
+    assert.deepEqual(hit, new SensitiveFiles().match('conf/.env'));
   });
 });
 

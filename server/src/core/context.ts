@@ -1,6 +1,6 @@
 // The build context as facts (a file list the CLI or server read from disk), `.dockerignore` matching exactly
 // as Docker's patternmatcher does it, and which context files each COPY/ADD takes.
-import type { Instr } from './model.ts';
+import { memo, type Instr } from './model.ts';
 import type { Position, Range } from './types.ts';
 
 export interface ContextFile {
@@ -145,9 +145,22 @@ export class IgnoreMatcher {
   }
 }
 
+export interface ContextSource {
+  source: string;
+  range: Range;
+}
+
+const SOURCES = Symbol('plimsoll.contextSources');
+const NO_SOURCES: readonly ContextSource[] = [];
+
 /** Sources of a COPY/ADD that come from the build context (not `--from`, heredocs, URLs or git). */
-export function contextSources(instr: Instr): Array<{ source: string; range: import('./types.ts').Range }> {
-  if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') return [];
+export function contextSources(instr: Instr): readonly ContextSource[] {
+  if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') return NO_SOURCES;
+  // PL403, PL404 and PL501 each walk every COPY and ADD: the sources are read once per model.
+  return memo(instr, SOURCES, () => readContextSources(instr));
+}
+
+function readContextSources(instr: Instr): ContextSource[] {
   if (instr.flags.some((f) => f.name === 'from')) return [];
   let args = instr.args;
   // With heredocs the parser's arguments run on into the bodies; only the instruction's own line names sources.

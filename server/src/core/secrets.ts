@@ -601,9 +601,12 @@ function compileSensitive(glob: string, what: string, except?: string): Sensitiv
 }
 
 const sensitiveCache = new WeakMap<readonly string[], SensitiveFiles>();
+let builtinSensitive: SensitiveFiles | undefined;
 
 /** The sensitive-file matcher for a policy's extra globs, compiled once per policy. */
 export function sensitiveFilesFor(extraGlobs: readonly string[]): SensitiveFiles {
+  // One matcher (and its answers) for every policy without globs of its own, as for secretPatterns.
+  if (extraGlobs.length === 0) return (builtinSensitive ??= new SensitiveFiles());
   let hit = sensitiveCache.get(extraGlobs);
   if (!hit) {
     hit = new SensitiveFiles(extraGlobs);
@@ -625,8 +628,24 @@ export class SensitiveFiles {
     this.folders = new Set(BUILTIN_SENSITIVE_FILES.map((s) => s.glob.split('/')).filter((p) => p.length > 1).map((p) => p[0]!));
   }
 
+  // Answers per path and per source, kept across lints (see textCache.ts): each is some thirty expressions.
+  private readonly matches = new TextCache((path) => frozenHit(this.matchPath(path)));
+  private readonly literals = new TextCache((source) => frozenHit(this.matchSource(source)));
+
   /** Whether a context file is sensitive, and what to report: the file, or the sensitive folder holding it. */
-  match(path: string): SensitiveHit | undefined {
+  match(path: string): Readonly<SensitiveHit> | undefined {
+    return this.matches.get(path) ?? undefined;
+  }
+
+  /**
+   * Without build-context facts: a COPY source that names a sensitive file or folder by itself (`id_rsa`,
+   * `.git`, `.aws/`), or a glob that reads like one (`*.pem`).
+   */
+  matchLiteral(source: string): Readonly<SensitiveHit> | undefined {
+    return this.literals.get(source) ?? undefined;
+  }
+
+  private matchPath(path: string): SensitiveHit | undefined {
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
@@ -641,15 +660,11 @@ export class SensitiveFiles {
     return undefined;
   }
 
-  /**
-   * Without build-context facts: a COPY source that names a sensitive file or folder by itself (`id_rsa`,
-   * `.git`, `.aws/`), or a glob that reads like one (`*.pem`).
-   */
-  matchLiteral(source: string): SensitiveHit | undefined {
+  private matchSource(source: string): SensitiveHit | undefined {
     const path = cleanPath(source.replace(/^\/+/, ''));
     if (path === '.' || path.startsWith('..')) return undefined;
     for (const r of this.rules) if (r.folder && r.re.test(path)) return { path, kind: 'folder', what: r.what };
-    const asFile = this.match(path);
+    const asFile = this.matchPath(path);
     if (asFile) return asFile;
     const base = path.split('/').at(-1)!;
     if (this.folders.has(base)) return { path, kind: 'folder', what: 'credentials folder' };
@@ -657,13 +672,19 @@ export class SensitiveFiles {
   }
 }
 
+function frozenHit(hit: SensitiveHit | undefined): Readonly<SensitiveHit> | null {
+  return hit ? Object.freeze(hit) : null;
+}
+
 /** What one COPY/ADD source takes, as context files (when the context is known) or as its literal name. */
 export interface SourceHits {
-  hits: SensitiveHit[];
+  hits: ReadonlyArray<Readonly<SensitiveHit>>;
   /** The context files the source takes (empty without facts). */
-  files: ContextFile[];
+  files: readonly ContextFile[];
   byFacts: boolean;
 }
+
+const NO_LITERAL_HITS: SourceHits = Object.freeze({ hits: Object.freeze([]), files: Object.freeze([]), byFacts: false });
 
 export function sensitiveHitsForSource(
   source: string,
@@ -671,21 +692,23 @@ export function sensitiveHitsForSource(
   ignore: IgnoreMatcher,
   sensitive: SensitiveFiles,
 ): SourceHits {
-  const hits = new Map<string, SensitiveHit>();
-  let files: ContextFile[] = [];
-  if (facts) {
-    files = filesForSource(source, facts, ignore);
-    for (const f of files) {
-      const h = sensitive.match(f.path);
-      if (h && !hits.has(h.path)) hits.set(h.path, h);
-    }
+  if (!facts) {
+    // The literal name only; most sources name nothing sensitive, and share one answer.
+    const h = sensitive.matchLiteral(source);
+    return h ? { hits: [h], files: [], byFacts: false } : NO_LITERAL_HITS;
+  }
+  const hits = new Map<string, Readonly<SensitiveHit>>();
+  const files = filesForSource(source, facts, ignore);
+  for (const f of files) {
+    const h = sensitive.match(f.path);
+    if (h && !hits.has(h.path)) hits.set(h.path, h);
   }
   // A truncated walk may have missed the file; the literal name still says enough.
-  if (!facts || facts.truncated) {
+  if (facts.truncated) {
     const h = sensitive.matchLiteral(source);
     if (h && !hits.has(h.path)) hits.set(h.path, h);
   }
-  return { hits: [...hits.values()], files, byFacts: facts !== undefined };
+  return { hits: [...hits.values()], files, byFacts: true };
 }
 
 // ---------------------------------------------------------------------------------------------------------

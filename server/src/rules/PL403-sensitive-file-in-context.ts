@@ -27,17 +27,18 @@ export const sensitiveFileInContext: Rule = {
     const facts = ctx.buildContext;
     const ignore = new IgnoreMatcher(facts?.dockerignore?.text);
     const sensitive = sensitiveFilesFor(ctx.policy.secrets.sensitiveFiles);
-    const named = explicitPaths(model);
+    // Only a fix needs it, so only a finding with a build context pays for this walk.
+    let named: ReturnType<typeof explicitPaths> | undefined;
     for (const instr of model.instructions) {
-      const seen = new Set<string>();
+      let seen: Set<string> | undefined;
       for (const src of contextSources(instr)) {
         const source = expandAt(model, instr, src.source);
         if (source === undefined) continue;
         for (const hit of sensitiveHitsForSource(source, facts, ignore, sensitive).hits) {
-          if (seen.has(hit.path)) continue;
-          seen.add(hit.path);
+          if (seen?.has(hit.path)) continue;
+          (seen ??= new Set()).add(hit.path);
           const shown = hit.kind === 'folder' ? `${hit.path}/` : hit.path;
-          const fix = facts ? ignoreFix(facts, ignore, hit, source, named) : undefined;
+          const fix = facts ? ignoreFix(facts, ignore, hit, source, (named ??= explicitPaths(model))) : undefined;
           ctx.report({
             range: src.range,
             message: `${instr.keyword} ${src.source} puts ${shown} (${hit.what}) from the build context into the image; exclude it in .dockerignore, or use RUN --mount=type=secret if the build needs it.`,
