@@ -13,6 +13,7 @@ import {
   sensitiveFilesFor,
 } from '../../server/src/core/secrets.ts';
 import { buildModel } from '../../server/src/core/model.ts';
+import { runCommands, splitShell } from '../../server/src/core/shell.ts';
 import { lint } from '../../server/src/core/lint.ts';
 import { defaultPolicy, type Policy } from '../../server/src/core/policy.ts';
 
@@ -90,6 +91,25 @@ describe('sensitive files', () => {
     const hit = builtin.match('conf/.env')!;
     assert.ok(Object.isFrozen(hit));
     assert.deepEqual(hit, new SensitiveFiles().match('conf/.env'));
+  });
+});
+
+describe('shell splits', () => {
+  test('the same RUN text at other places in other files maps to its own positions', () => {
+    const run = 'RUN apt-get update && apt-get install -y curl';
+    const a = buildModel(`FROM debian:12\n${run}\n`);
+    const b = buildModel(`FROM debian:12\nWORKDIR /x\n\n  ${run}\n`);
+    const words = (m: ReturnType<typeof buildModel>) =>
+      runCommands(m, m.instructions.find((i) => i.keyword === 'RUN')!).map((c) => c.words.map((w) => `${w.value}@${w.range.start.line}:${w.range.start.character}`));
+    assert.deepEqual(words(a), [['apt-get@1:4', 'update@1:12'], ['apt-get@1:22', 'install@1:30', '-y@1:38', 'curl@1:41']]);
+    assert.deepEqual(words(b), [['apt-get@3:6', 'update@3:14'], ['apt-get@3:24', 'install@3:32', '-y@3:40', 'curl@3:43']]);
+  });
+
+  test('splitShell itself still hands out a fresh answer', () => {
+    const s = splitShell('apt-get update');
+    assert.ok(!Object.isFrozen(s));
+    s.commands.push(s.commands[0]!);
+    assert.equal(splitShell('apt-get update').commands.length, 1);
   });
 });
 

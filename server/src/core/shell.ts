@@ -4,6 +4,7 @@
 // here, and where", which this answers without a shell parser.
 import { memo, type DockerfileModel, type HeredocModel, type Instr } from './model.ts';
 import type { Range } from './types.ts';
+import { TextCache } from './textCache.ts';
 
 export interface ShellWord {
   /** The word with quotes and backslash escapes removed; `$VAR`, `$(...)` and globs stay as written. */
@@ -398,16 +399,27 @@ export function runScripts(model: DockerfileModel, instr: Instr): readonly RunSc
 
 const SCRIPTS = Symbol('plimsoll.runScripts');
 
+/** splitShell answers kept across lints (see textCache.ts); frozen, because every RUN with that text shares one. */
+const shellSplits = new TextCache((text) => deepFreeze(splitShell(text)));
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 function parseRun(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   const line = joinedArguments(model, instr);
   if (!line) return [];
   const exec = execForm(model, line);
   if (exec) return [exec];
-  const parsed = splitShell(line.text);
+  const parsed = shellSplits.get(line.text);
   const scripts: RunScript[] = [mapScript(model, parsed, line.segments, 'line')];
   for (const h of instr.heredocs) {
     if (!h.contentRange || !heredocIsScript(h, parsed.commands)) continue;
-    const body = splitShell(h.content);
+    const body = shellSplits.get(h.content);
     scripts.push({ ...mapScript(model, body, [{ at: 0, doc: model.index.offsetAt(h.contentRange.start) }], 'heredoc'), heredoc: h });
   }
   return scripts;
