@@ -105,7 +105,8 @@ export const packageCacheLeft: Rule = {
     for (const instr of model.instructions) {
       if (instr.keyword !== 'RUN' || !instr.stage || !shipped.has(instr.stage)) continue;
       const uses = toolUses(model, instr);
-      if (uses.length === 0) continue;
+      // apt-get is PL503's; judge() has nothing to say about a RUN that only runs it.
+      if (uses.every((u) => u.tool === 'apt-get')) continue;
       const commands = runCommands(model, instr);
       const mounts = cacheMountTargets(instr);
       for (const use of uses) {
