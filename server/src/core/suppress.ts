@@ -23,8 +23,11 @@ export function findPragmas(model: DockerfileModel, hadolintMap: Map<string, str
   const pragmas: Pragma[] = [];
   const lines = model.index;
   // Comments that dockerfile-ast folds into an instruction (inside a continuation) are still pragmas; read lines.
-  const instrStarts = model.instructions.map((i) => i.range.start.line);
+  let instrStarts: number[] | undefined;
   for (let line = 0; line < lines.lineCount; line++) {
+    // Most lines start with a keyword's letter: no pragma, and no need to slice them.
+    const first = lines.text.charCodeAt(lines.lineStarts[line]!) | 0x20;
+    if (first >= 0x61 && first <= 0x7a) continue;
     const text = lines.lineText(line);
     const trimmed = text.trimStart();
     if (!trimmed.startsWith('#')) continue;
@@ -44,7 +47,9 @@ export function findPragmas(model: DockerfileModel, hadolintMap: Map<string, str
     let fromLine = 0;
     let toLine = lines.lineCount;
     if (!global) {
-      const next = model.instructions.find((_, k) => instrStarts[k]! > line);
+      instrStarts ??= model.instructions.map((i) => i.range.start.line);
+      const starts = instrStarts;
+      const next = model.instructions.find((_, k) => starts[k]! > line);
       if (!next) continue;
       fromLine = next.range.start.line;
       toLine = next.range.end.line;
