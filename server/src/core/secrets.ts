@@ -507,6 +507,7 @@ export function findSecrets(text: string, patterns: readonly TokenPattern[], opt
 export type SecretMatches = ReadonlyArray<Readonly<SecretMatch>>;
 
 const finders = new WeakMap<readonly TokenPattern[], Map<string, TextCache<SecretMatches>>>();
+const NO_MATCHES: SecretMatches = Object.freeze([]);
 
 /**
  * findSecrets for one pattern list and options, with the answers kept per text across lints (see
@@ -520,7 +521,11 @@ export function secretFinder(patterns: readonly TokenPattern[], options: ScanOpt
   const key = JSON.stringify([escapeChar, allowedNames]);
   let cache = byOptions.get(key);
   if (!cache) {
-    cache = new TextCache((text) => Object.freeze(findSecrets(text, patterns, { escapeChar, allowedNames }).map((m) => Object.freeze(m))));
+    cache = new TextCache((text) => {
+      const found = findSecrets(text, patterns, { escapeChar, allowedNames });
+      // Nearly every text has none: they share one empty answer.
+      return found.length === 0 ? NO_MATCHES : Object.freeze(found.map((m) => Object.freeze(m)));
+    });
     byOptions.set(key, cache);
   }
   const found = cache;
