@@ -214,8 +214,10 @@ export function buildModel(original: string, options: ModelOptions = {}): Docker
   };
   const nodes = ast.nodes;
   for (let i = 0; i < nodes.length; i++) {
-    const { node, shift } = nodes[i]!;
-    const instr = makeInstr(nodes[i]!, i, index);
+    const parsed = nodes[i]!;
+    const { node, shift } = parsed;
+    // An instruction whose text and place did not change since the last version keeps its views.
+    const instr = parsed.view instanceof LazyInstr ? parsed.view.reuse(i, index) : (parsed.view = makeInstr(parsed, i, index));
     model.instructions.push(instr);
     if (instr.keyword === 'FROM') {
       finishStage();
@@ -435,15 +437,27 @@ class LazyInstr implements Instr {
   } = {};
 
   constructor(
-    readonly index: number,
+    public index: number,
     readonly keyword: string,
     private readonly node: AstNode,
     /** Lines to add to every range dockerfile-ast gives for this node (it may come from a chunk's parse). */
     private readonly shift: number,
-    private readonly doc: TextIndex,
+    private doc: TextIndex,
   ) {
     this.range = shiftRange(node.getRange(), shift);
     this.keywordRange = shiftRange(node.getInstructionRange(), shift);
+  }
+
+  /**
+   * The same instruction, at the same place, in a new version of the document: its own views (text, flags,
+   * properties...) still hold; what depends on the rest of the model (stage, memos) is computed again.
+   */
+  reuse(index: number, doc: TextIndex): this {
+    this.index = index;
+    this.doc = doc;
+    this.stage = undefined;
+    this.derived = undefined;
+    return this;
   }
 
   private at(r: Range): Range;

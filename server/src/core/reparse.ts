@@ -17,6 +17,11 @@ export interface ParsedNode {
   node: Instruction;
   /** Add to every line dockerfile-ast reports for this node. */
   shift: number;
+  /**
+   * The model's view of this instruction, kept while the node's text and position in the document stay
+   * the same (the same ParsedNode is handed out again only then), so its derived views need no recompute.
+   */
+  view?: unknown;
 }
 
 export interface ParsedDocument {
@@ -35,6 +40,8 @@ interface Chunk {
   parseLine: number;
   nodes: Instruction[];
   comments: Comment[];
+  /** Handed out by collect(); dropped when the chunk moves. */
+  parsed?: ParsedNode[];
 }
 
 interface Region {
@@ -48,6 +55,7 @@ interface Region {
 
 /** Instructions per chunk: an edit re-parses about two chunks. */
 export const CHUNK_INSTRUCTIONS = 128;
+const BLOCK = 4096;
 
 export function shiftRange(r: Range, shift: number): Range {
   if (shift === 0) return r;
@@ -109,9 +117,12 @@ export class IncrementalParser {
   /** Re-parses the chunks an edit touched; false when the whole text has to be parsed again. */
   private update(old: string, text: string, index: TextIndex): boolean {
     const max = Math.min(old.length, text.length);
+    // Whole blocks first (string comparison runs natively), then character by character.
     let prefix = 0;
+    while (prefix + BLOCK <= max && old.slice(prefix, prefix + BLOCK) === text.slice(prefix, prefix + BLOCK)) prefix += BLOCK;
     while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
     let suffix = 0;
+    while (suffix + BLOCK <= max - prefix && old.slice(old.length - suffix - BLOCK, old.length - suffix) === text.slice(text.length - suffix - BLOCK, text.length - suffix)) suffix += BLOCK;
     while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
     const delta = text.length - old.length;
     const chunks = this.chunks;
@@ -138,7 +149,12 @@ export class IncrementalParser {
       }
       if (ok) {
         const rebuilt = this.split(region, from, end, index, fromLine);
-        const kept = chunks.slice(last + 2).map((c) => ({ ...c, start: c.start + delta, end: c.end + delta, line: index.positionAt(c.start + delta).line }));
+        const kept = chunks.slice(last + 2).map((c): Chunk => {
+          const line = index.positionAt(c.start + delta).line;
+          const moved: Chunk = { start: c.start + delta, end: c.end + delta, line, parseLine: c.parseLine, nodes: c.nodes, comments: c.comments };
+          if (delta === 0 && line === c.line && c.parsed) moved.parsed = c.parsed;
+          return moved;
+        });
         this.chunks = [...chunks.slice(0, first), ...rebuilt, ...kept];
         this.reparsed = region.nodes.length;
         return true;
@@ -172,7 +188,8 @@ export class IncrementalParser {
     const comments: ParsedDocument['comments'] = [];
     for (const chunk of this.chunks) {
       const shift = chunk.line - chunk.parseLine;
-      for (const node of chunk.nodes) nodes.push({ node, shift });
+      chunk.parsed ??= chunk.nodes.map((node) => ({ node, shift }));
+      for (const n of chunk.parsed) nodes.push(n);
       for (const c of chunk.comments) {
         const range = shiftRange(c.getRange(), shift);
         comments.push({ line: range.start.line, text: c.getContent(), range });
