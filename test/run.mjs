@@ -16,5 +16,10 @@ const files = [];
   }
 })(join(root, 'test'));
 const chosen = files.sort().filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)));
+if (chosen.length === 0) {
+  // node --test with no files would discover and run everything instead.
+  console.error(`no test file matches ${filter.join(', ')}`);
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...chosen], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

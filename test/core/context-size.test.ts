@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { IgnoreMatcher, contextSources, filesForSource, type BuildContextFacts } from '../../server/src/core/context.ts';
 import { buildModel } from '../../server/src/core/model.ts';
-import { formatBytes } from '../../server/src/core/units.ts';
+import { formatBytes, formatCount } from '../../server/src/core/units.ts';
 import { lint, type LintInput } from '../../server/src/core/lint.ts';
 import { defaultPolicy, type Policy } from '../../server/src/core/policy.ts';
 import { sizeRules } from '../../server/src/rules/sizeRules.ts';
@@ -152,6 +152,12 @@ describe('formatBytes', () => {
       '3.5 GB',
       '7 TB',
     ]);
+  });
+});
+
+describe('formatCount', () => {
+  test("groups digits as toLocaleString('en') does", () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 123_456, 1_000_000, 2_097_152, 9_876_543_210, -1234, -12]) assert.equal(formatCount(n), n.toLocaleString('en'), String(n));
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Rule } from '../core/rule.ts';
 import { KEEP_LINE_CHARS, MAX_LINE_CHARS } from '../core/model.ts';
+import { formatCount } from '../core/units.ts';
 
 export const lineTooLong: Rule = {
   id: 'PL904',
@@ -9,7 +10,7 @@ export const lineTooLong: Rule = {
   status: 'stable',
   fixSafety: 'none',
   docs: {
-    summary: `A line longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters: only its first ${KEEP_LINE_CHARS.toLocaleString('en')} characters were checked.`,
+    summary: `A line longer than ${formatCount(MAX_LINE_CHARS)} characters: only its first ${formatCount(KEEP_LINE_CHARS)} characters were checked.`,
     why: 'Lines that long are generated, not written, and parsing all of them would cost hundreds of megabytes in the editor and in CI. Plimsoll checks the start of the line and says plainly that it skipped the rest, rather than pretending the whole line is clean.',
     bad: 'RUN echo a && echo b && ... (2 MB on one line)\n',
     good: 'COPY install.sh /tmp/\nRUN sh /tmp/install.sh\n',
@@ -18,7 +19,7 @@ export const lineTooLong: Rule = {
     for (const e of ctx.model.elided) {
       ctx.report({
         range: { start: { line: e.line, character: e.from }, end: { line: e.line, character: e.from + e.length } },
-        message: `Line ${e.line + 1} is ${(e.from + e.length).toLocaleString('en')} characters long; only the first ${e.from.toLocaleString('en')} were checked, ${e.length.toLocaleString('en')} were skipped.`,
+        message: `Line ${e.line + 1} is ${formatCount(e.from + e.length)} characters long; only the first ${formatCount(e.from)} were checked, ${formatCount(e.length)} were skipped.`,
         key: `line:${e.line}`,
       });
     }
