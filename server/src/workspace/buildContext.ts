@@ -17,13 +17,21 @@ export function readBuildContext(dockerfilePath: string, options: ReadContextOpt
   const dockerfileDir = dirname(dockerfilePath);
   const root = options.contextDir ?? dockerfileDir;
   const maxFiles = options.maxFiles ?? 100_000;
-  let walked = cache.get(root);
-  if (!walked) {
-    walked = walk(root, maxFiles);
-    cache.set(root, walked);
-  }
-  const facts: BuildContextFacts = { files: walked.files };
-  if (walked.truncated) facts.truncated = true;
+  // The folder is walked when a rule first asks for its files: most Dockerfiles' rules never do (no COPY or
+  // ADD from the context), and a walk stats every file (a one-file CLI run spent more there than linting).
+  const walked = (): { files: ContextFile[]; truncated: boolean } => {
+    let w = cache.get(root);
+    if (!w) cache.set(root, (w = walk(root, maxFiles)));
+    return w;
+  };
+  const facts: BuildContextFacts = {
+    get files() {
+      return walked().files;
+    },
+    get truncated() {
+      return walked().truncated;
+    },
+  };
   const specific = `${dockerfilePath}.dockerignore`;
   const general = join(root, '.dockerignore');
   const chosen = existsSync(specific) ? specific : general;
