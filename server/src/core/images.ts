@@ -1,5 +1,5 @@
 // Judging an image reference against the policy's allow and deny lists, and editing where a reference lives.
-import semver from 'semver';
+import { semver } from './semver.ts';
 import type { ImageMatcher, DeniedImage, Policy, PinLevel } from './policy.ts';
 import type { ImageUse, Stage } from './model.ts';
 import type { TextEdit } from './types.ts';
@@ -38,12 +38,12 @@ export function matchImage(m: ImageMatcher, ref: ImageRef): MatchResult {
 function versionSatisfies(version: string, components: number, range: string): boolean {
   const nums = version.split('.').slice(0, 3);
   if (components >= 3) {
-    const v = semver.coerce(nums.join('.'));
-    return v !== null && semver.satisfies(v, range, { includePrerelease: false });
+    const v = semver().coerce(nums.join('.'));
+    return v !== null && semver().satisfies(v, range, { includePrerelease: false });
   }
   const partial = `${nums.join('.')}.x`;
   try {
-    return semver.intersects(partial, range);
+    return semver().intersects(partial, range);
   } catch {
     return false;
   }

@@ -1,6 +1,6 @@
 // Reading injected registry facts from the engine's side: which facts an image use needs, which manifest
 // applies to its platform, and which references the engine would like the faces to resolve.
-import semver from 'semver';
+import { semver, type SemVer } from './semver.ts';
 import type { ImageFacts, ManifestFact, RegistryFacts, RepositoryFacts } from './facts.ts';
 import type { DockerfileModel, ImageUse } from './model.ts';
 import type { Policy } from './policy.ts';
@@ -75,21 +75,21 @@ export function newestAllowedTag(ref: ImageRef, tags: readonly string[], policy:
   if (ref.tag === undefined) return undefined;
   const current = splitTag(ref.tag);
   if (!current.version || current.components < 3) return undefined;
-  const cur = semver.coerce(current.version);
+  const cur = semver().coerce(current.version);
   if (!cur) return undefined;
   const bump = policy.pinning.bump ?? 'patch';
   let best: NewerTag | undefined;
-  let bestV: semver.SemVer | undefined;
+  let bestV: SemVer | undefined;
   for (const tag of tags) {
     const parts = splitTag(tag);
     if (!parts.version || parts.components !== current.components || parts.variant !== current.variant) continue;
-    const v = semver.coerce(parts.version);
-    if (!v || !semver.gt(v, cur)) continue;
+    const v = semver().coerce(parts.version);
+    if (!v || !semver().gt(v, cur)) continue;
     if (v.major !== cur.major || (bump === 'patch' && v.minor !== cur.minor)) continue;
     if (parts.version.split('.').length > 3) continue;
     const candidate: ImageRef = { registry: ref.registry, repository: ref.repository, tag, original: '' };
     if (judgeImage(candidate, policy).kind !== 'approved') continue;
-    if (!bestV || semver.gt(v, bestV)) {
+    if (!bestV || semver().gt(v, bestV)) {
       best = { tag, version: parts.version };
       bestV = v;
     }
@@ -116,10 +116,10 @@ export function replacementTag(ref: ImageRef, target: ImageRef, tags: readonly s
   if (ref.tag !== undefined && allowed.includes(ref.tag)) return ref.tag;
   const cur = ref.tag !== undefined ? splitTag(ref.tag) : undefined;
   const versioned = allowed
-    .map((t) => ({ t, p: splitTag(t), v: semver.coerce(splitTag(t).version ?? '') }))
-    .filter((x): x is { t: string; p: ReturnType<typeof splitTag>; v: semver.SemVer } => x.v !== null && x.p.version !== undefined)
-    .sort((a, b) => semver.rcompare(a.v, b.v));
-  const sameMajor = cur?.version ? versioned.find((x) => x.p.variantFamily === cur.variantFamily && x.v.major === semver.coerce(cur.version!)?.major) : undefined;
+    .map((t) => ({ t, p: splitTag(t), v: semver().coerce(splitTag(t).version ?? '') }))
+    .filter((x): x is { t: string; p: ReturnType<typeof splitTag>; v: SemVer } => x.v !== null && x.p.version !== undefined)
+    .sort((a, b) => semver().rcompare(a.v, b.v));
+  const sameMajor = cur?.version ? versioned.find((x) => x.p.variantFamily === cur.variantFamily && x.v.major === semver().coerce(cur.version!)?.major) : undefined;
   return (sameMajor ?? versioned.find((x) => x.p.variantFamily === (cur?.variantFamily ?? '')) ?? versioned[0])?.t;
 }
 

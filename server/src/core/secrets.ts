@@ -56,7 +56,7 @@ export function isPlaceholder(value: string): boolean {
   if (v === '' || PLACEHOLDER_WORDS.has(lower)) return true;
   if (/^<.*>$|^\[.*\]$|^\{\{.*\}\}$|^%.*%$|^@.*@$|^__.*__$/.test(v)) return true;
   if (/^(.)\1*$/.test(v)) return true;
-  if (/x{4,}|\*{3,}|\.{3}|•/i.test(v)) return true;
+  if (/x{4,}|\*{3,}|\.{3}|\u2022/i.test(v)) return true;
   return /change.?me|example|placeholder|redacted|dummy|replace.?(?:me|with)|^your[-_ ]|[-_]here$|^insert[-_ ]|^fake[-_]|^sample[-_]/i.test(lower);
 }
 

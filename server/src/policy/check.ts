@@ -1,7 +1,7 @@
 // `plimsoll policy check`: what a policy file gets wrong beyond its schema. Globs that can never match
 // anything Docker would pull, waivers expired or expiring soon, waivers nobody owns. Pure: a parsed
 // document and today's date in, problems out (the schema errors come from parse.ts and load.ts).
-import semver from 'semver';
+import { semver, type SemVer } from '../core/semver.ts';
 import type { ImageMatcher, PolicySource, Waiver } from '../core/policy.ts';
 import { splitTag } from '../core/imageRef.ts';
 import { daysUntilExpiry } from './waivers.ts';
@@ -67,9 +67,9 @@ function matcherProblems(m: ImageMatcher, where: string): Array<{ message: strin
     if (p) out.push({ message: `${where}: ${p}` });
   }
   if (m.semver !== undefined) {
-    let min: semver.SemVer | null = null;
+    let min: SemVer | null = null;
     try {
-      min = semver.minVersion(m.semver);
+      min = semver().minVersion(m.semver);
     } catch {
       min = null;
     }
@@ -78,8 +78,8 @@ function matcherProblems(m: ImageMatcher, where: string): Array<{ message: strin
       // Literal tags and a range: at least one tag's version must be in the range.
       const versions = m.tags.map((t) => splitTag(t).version).filter((v): v is string => v !== undefined);
       const inRange = versions.some((v) => {
-        const c = semver.coerce(v);
-        return c !== null && semver.satisfies(c, m.semver!);
+        const c = semver().coerce(v);
+        return c !== null && semver().satisfies(c, m.semver!);
       });
       if (!inRange) out.push({ message: `${where}: none of the tags ${m.tags.join(', ')} is in the semver range "${m.semver}", so the entry never matches.` });
     }

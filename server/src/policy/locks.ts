@@ -20,7 +20,7 @@
 // - suppression.inline: only from true to false. PL902.
 // - rules / rules.PL<n>: a rule's severity may only go up (off < info < warning < error).
 // - waivers: C may add no waivers.
-import semver from 'semver';
+import { semver } from '../core/semver.ts';
 import type { ImageMatcher, PinLevel, Policy, PolicySource, TagPrecision } from '../core/policy.ts';
 import type { Severity } from '../core/types.ts';
 import { globMatch } from '../core/glob.ts';
@@ -220,7 +220,7 @@ export function matcherCovers(p: ImageMatcher, c: ImageMatcher): boolean {
   if (p.semver) {
     if (!c.semver) return false;
     try {
-      if (!semver.subset(c.semver, p.semver)) return false;
+      if (!semver().subset(c.semver, p.semver)) return false;
     } catch {
       return false;
     }

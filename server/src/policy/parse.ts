@@ -17,7 +17,7 @@ import {
   type Alias,
   type YAMLMap,
 } from 'yaml';
-import { validRange } from 'semver';
+import { semver } from '../core/semver.ts';
 import { normaliseRepositoryPattern, parseImageRef } from '../core/imageRef.ts';
 import type {
   BuildMapping,
@@ -581,7 +581,7 @@ class Walker {
     if (semverF) {
       const range = this.str(semverF, true);
       if (range !== undefined) {
-        if (validRange(range) === null) this.report(this.at(semverF), 'error', 'semver', `${semverF.path}: "${range}" is not a semver range (e.g. ">=20.11 <21", "^20", "20.x").`);
+        if (semver().validRange(range) === null) this.report(this.at(semverF), 'error', 'semver', `${semverF.path}: "${range}" is not a semver range (e.g. ">=20.11 <21", "^20", "20.x").`);
         else m.semver = range;
       }
     }
