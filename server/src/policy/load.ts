@@ -90,7 +90,8 @@ export function findPolicyFile(
 
 function fileExists(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    // No exception for a missing file: the walk up from a Dockerfile asks about two names in every folder.
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }
