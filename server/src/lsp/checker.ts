@@ -49,6 +49,9 @@ export class Checker {
   /** Per open document: after an edit, only the instructions around it are parsed again. */
   private readonly parsers = new Map<string, IncrementalParser>();
 
+  /** One default policy for every document without a policy file: caches keyed by the policy keep working. */
+  private readonly defaults = defaultPolicy();
+
   constructor(private readonly o: CheckerOptions) {}
 
   /** The document was closed: its parse is dropped. */
@@ -93,7 +96,7 @@ export class Checker {
     } catch {
       policyEntry = undefined;
     }
-    const policy = policyEntry?.policy ?? defaultPolicy();
+    const policy = policyEntry?.policy ?? this.defaults;
     const root = policyPath ? dirname(policyPath) : (path && this.folderOf(path)) ?? (path ? dirname(path) : undefined);
     const input: LintInput = {
       text: doc.text,
