@@ -1,6 +1,6 @@
 // The build context as facts (a file list the CLI or server read from disk), `.dockerignore` matching exactly
 // as Docker's patternmatcher does it, and which context files each COPY/ADD takes.
-import { memo, type Instr } from './model.ts';
+import { memoLocal, type Instr } from './model.ts';
 import type { Position, Range } from './types.ts';
 
 export interface ContextFile {
@@ -156,8 +156,8 @@ const NO_SOURCES: readonly ContextSource[] = [];
 /** Sources of a COPY/ADD that come from the build context (not `--from`, heredocs, URLs or git). */
 export function contextSources(instr: Instr): readonly ContextSource[] {
   if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') return NO_SOURCES;
-  // PL403, PL404 and PL501 each walk every COPY and ADD: the sources are read once per model.
-  return memo(instr, SOURCES, () => readContextSources(instr));
+  // PL403, PL404 and PL501 each walk every COPY and ADD: the sources are read once, and kept across edits elsewhere.
+  return memoLocal(instr, SOURCES, () => readContextSources(instr));
 }
 
 function readContextSources(instr: Instr): ContextSource[] {

@@ -61,6 +61,10 @@ export interface Instr {
   argumentsRange: Range | null;
   /** Views that several rules derive from this instruction; read and written through `memo()` only. */
   derived?: Map<symbol, unknown> | undefined;
+  /** Views of the instruction alone, kept across edits elsewhere; read and written through `memoLocal()` only. */
+  kept?: Map<symbol, unknown> | undefined;
+  /** Document offsets to a range, in the version of the document this instruction is now part of. */
+  rangeOf(startOffset: number, endOffset: number): Range;
 }
 
 /**
@@ -74,6 +78,22 @@ export function memo<T>(instr: Instr, key: symbol, compute: () => T): T {
   if (derived.has(key)) return derived.get(key) as T;
   const value = compute();
   derived.set(key, value);
+  return value;
+}
+
+/**
+ * memo() for a view computed only from the instruction's own text, its place in the document and the
+ * document's escape character. The IncrementalParser hands an instruction on to the next version of the
+ * document only when all three are unchanged, so such a view survives edits elsewhere (a RUN's shell split
+ * is not redone on every keystroke in a 10,000-line file). It must not hold the model, which would keep
+ * every earlier version alive: ranges go through `instr.rangeOf`.
+ */
+export function memoLocal<T>(instr: Instr, key: symbol, compute: () => T): T {
+  const kept = (instr.kept ??= new Map());
+  const hit = kept.get(key);
+  if (hit !== undefined || kept.has(key)) return hit as T;
+  const value = compute();
+  kept.set(key, value);
   return value;
 }
 
@@ -424,6 +444,7 @@ type AstNode = Instruction & {
 class LazyInstr implements Instr {
   stage: Stage | undefined = undefined;
   derived: Map<symbol, unknown> | undefined = undefined;
+  kept: Map<symbol, unknown> | undefined = undefined;
   readonly range: Range;
   readonly keywordRange: Range;
   private cache: {
@@ -450,7 +471,7 @@ class LazyInstr implements Instr {
 
   /**
    * The same instruction, at the same place, in a new version of the document: its own views (text, flags,
-   * properties...) still hold; what depends on the rest of the model (stage, memos) is computed again.
+   * properties..., memoLocal's) still hold; what depends on the rest of the model (stage, memo's) is computed again.
    */
   reuse(index: number, doc: TextIndex): this {
     this.index = index;
@@ -458,6 +479,10 @@ class LazyInstr implements Instr {
     this.stage = undefined;
     this.derived = undefined;
     return this;
+  }
+
+  rangeOf(startOffset: number, endOffset: number): Range {
+    return this.doc.rangeOf(startOffset, endOffset);
   }
 
   private at(r: Range): Range;

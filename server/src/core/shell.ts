@@ -2,7 +2,7 @@
 // `;`, `|`, `&`, newlines and subshell parentheses, with quotes, `$(...)`, `${...}`, backticks and heredocs
 // kept inside their word. No expansion and no grammar beyond that: rules ask "is there an `apt-get install`
 // here, and where", which this answers without a shell parser.
-import { memo, type DockerfileModel, type HeredocModel, type Instr } from './model.ts';
+import { memoLocal, type DockerfileModel, type HeredocModel, type Instr } from './model.ts';
 import type { Range } from './types.ts';
 import { TextCache } from './textCache.ts';
 
@@ -393,8 +393,8 @@ const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
  */
 export function runScripts(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   if (instr.keyword !== 'RUN') return [];
-  // Several rules ask about the same RUN; an Instr belongs to one model, so the scripts are kept on it.
-  return memo(instr, SCRIPTS, () => parseRun(model, instr));
+  // Several rules ask about the same RUN, and it is the same after an edit elsewhere: kept on the instruction.
+  return memoLocal(instr, SCRIPTS, () => parseRun(model, instr));
 }
 
 const SCRIPTS = Symbol('plimsoll.runScripts');
@@ -413,14 +413,14 @@ function deepFreeze<T>(value: T): T {
 function parseRun(model: DockerfileModel, instr: Instr): readonly RunScript[] {
   const line = joinedArguments(model, instr);
   if (!line) return [];
-  const exec = execForm(model, line);
+  const exec = execForm(instr, line);
   if (exec) return [exec];
   const parsed = shellSplits.get(line.text);
-  const scripts: RunScript[] = [mapScript(model, parsed, line.segments, 'line')];
+  const scripts: RunScript[] = [mapScript(instr, parsed, line.segments, 'line')];
   for (const h of instr.heredocs) {
     if (!h.contentRange || !heredocIsScript(h, parsed.commands)) continue;
     const body = shellSplits.get(h.content);
-    scripts.push({ ...mapScript(model, body, [{ at: 0, doc: model.index.offsetAt(h.contentRange.start) }], 'heredoc'), heredoc: h });
+    scripts.push({ ...mapScript(instr, body, [{ at: 0, doc: model.index.offsetAt(h.contentRange.start) }], 'heredoc'), heredoc: h });
   }
   return scripts;
 }
@@ -517,7 +517,7 @@ function nextLine(doc: string, i: number): number {
   return nl < 0 ? doc.length : nl + 1;
 }
 
-function execForm(model: DockerfileModel, line: Joined): RunScript | undefined {
+function execForm(instr: Instr, line: Joined): RunScript | undefined {
   if (!/^\s*\[/.test(line.text)) return undefined;
   try {
     const parsed = JSON.parse(line.text) as unknown;
@@ -530,21 +530,22 @@ function execForm(model: DockerfileModel, line: Joined): RunScript | undefined {
     words.push({ value: JSON.parse(m[0]) as string, quoted: true, start: m.index, end: m.index + m[0].length });
   }
   const cmd: ShellCommand = { assignments: [], words, redirects: [], after: '', start: words[0]?.start ?? 0, end: words.at(-1)?.end ?? 0 };
-  return mapScript(model, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '', unclosed: false }, line.segments, 'exec');
+  return mapScript(instr, { commands: words.length > 0 ? [cmd] : [], end: line.text.trimEnd().length, trailingOperator: '', unclosed: false }, line.segments, 'exec');
 }
 
 /** A word with document offsets; its LSP range is computed only if a finding points at it. */
 class MappedWord implements RunWord {
   private cached: Range | undefined;
   constructor(
-    private readonly model: DockerfileModel,
+    /** Not the model: scripts outlive it (memoLocal), and ranges are the same in every version they reach. */
+    private readonly instr: Instr,
     readonly value: string,
     readonly quoted: boolean,
     readonly start: number,
     readonly end: number,
   ) {}
   get range(): Range {
-    return (this.cached ??= this.model.index.rangeOf(this.start, this.end));
+    return (this.cached ??= this.instr.rangeOf(this.start, this.end));
   }
 }
 
@@ -552,7 +553,7 @@ class MappedWord implements RunWord {
 class MappedCommand implements RunCommand {
   private cached: Range | undefined;
   constructor(
-    private readonly model: DockerfileModel,
+    private readonly instr: Instr,
     readonly assignments: RunWord[],
     readonly words: RunWord[],
     readonly redirects: Array<{ op: string; target: RunWord | undefined }>,
@@ -562,11 +563,11 @@ class MappedCommand implements RunCommand {
     private readonly end: number,
   ) {}
   get range(): Range {
-    return (this.cached ??= this.model.index.rangeOf(this.start, this.end));
+    return (this.cached ??= this.instr.rangeOf(this.start, this.end));
   }
 }
 
-function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Segment[], origin: RunScript['origin']): RunScript {
+function mapScript(instr: Instr, s: ShellScript, segments: readonly Segment[], origin: RunScript['origin']): RunScript {
   const at = (k: number) => {
     let lo = 0;
     let hi = segments.length - 1;
@@ -580,7 +581,7 @@ function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Se
   };
   // An end maps to just after its last character, so a word that ends a continued line ends on that line.
   const endAt = (k: number) => (k <= 0 ? at(0) : at(k - 1) + 1);
-  const word = (w: ShellWord): RunWord => new MappedWord(model, w.value, w.quoted, at(w.start), endAt(w.end));
+  const word = (w: ShellWord): RunWord => new MappedWord(instr, w.value, w.quoted, at(w.start), endAt(w.end));
   return {
     origin,
     // A line of only redirections (`<<EOF` of a heredoc RUN) runs nothing.
@@ -589,7 +590,7 @@ function mapScript(model: DockerfileModel, s: ShellScript, segments: readonly Se
       .map(
         (c) =>
           new MappedCommand(
-            model,
+            instr,
             c.assignments.map(word),
             c.words.map(word),
             c.redirects.map((r) => ({ op: r.op, target: r.target ? word(r.target) : undefined })),

@@ -1,6 +1,6 @@
 // What the offline size rules (PL502-PL504) share: package-manager commands recognised in RUN, cache
 // mounts, which stages end up in an image, and inserting an option after a subcommand.
-import { memo, type DockerfileModel, type Instr, type Stage } from '../core/model.ts';
+import { memoLocal, type DockerfileModel, type Instr, type Stage } from '../core/model.ts';
 import type { Range, TextEdit } from '../core/types.ts';
 import { basename, programIndex, runScripts, type RunCommand, type RunScript, type RunWord } from '../core/shell.ts';
 
@@ -83,7 +83,7 @@ const TOOL_USES = Symbol('plimsoll.toolUses');
 
 /** Every package-manager command a RUN executes (three rules ask about the same RUN). */
 export function toolUses(model: DockerfileModel, instr: Instr): ToolUse[] {
-  return memo(instr, TOOL_USES, () => findToolUses(model, instr));
+  return memoLocal(instr, TOOL_USES, () => findToolUses(model, instr));
 }
 
 function findToolUses(model: DockerfileModel, instr: Instr): ToolUse[] {
