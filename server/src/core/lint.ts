@@ -161,6 +161,7 @@ function suppressionOf(
     const p = pragmas.find((x) => x.ruleIds.has(f.ruleId) && line >= x.fromLine && line <= x.toLine);
     if (p) return { by: 'inline', reason: p.reason || `${p.source} ignore pragma` };
   }
+  if (policy.waivers.length === 0) return undefined;
   const subject = { ruleId: f.ruleId, file, ...(absolutePath !== undefined ? { absolutePath } : {}), ...(f.stage !== undefined ? { stage: f.stage } : {}), ...(f.image !== undefined ? { image: f.image } : {}) };
   const w = policy.waivers.find((x) => !waiverExpired(x, today) && waiverMatches(x, subject));
   if (w) return { by: 'waiver', reason: w.reason };

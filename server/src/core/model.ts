@@ -1,7 +1,7 @@
 // A Dockerfile as the rules see it: stages, ARG scopes, resolved image references, flags and heredocs.
 // Built once per lint from dockerfile-ast's tree; rules read it and never parse again.
 import { Instruction, ModifiableInstruction, type From, type Flag, type Property } from 'dockerfile-ast';
-import type { Range } from './types.ts';
+import type { Position, Range } from './types.ts';
 import { parseDocument, shiftRange, type IncrementalParser, type ParsedNode } from './reparse.ts';
 import { parseImageRef, type ImageRef } from './imageRef.ts';
 import { expand, AUTOMATIC_ARGS, type Lookup } from './vars.ts';
@@ -65,6 +65,8 @@ export interface Instr {
   kept?: Map<symbol, unknown> | undefined;
   /** Document offsets to a range, in the version of the document this instruction is now part of. */
   rangeOf(startOffset: number, endOffset: number): Range;
+  /** A position to its document offset, likewise (for memoLocal views, which must not hold the model). */
+  offsetAt(position: Position): number;
 }
 
 /**
@@ -483,6 +485,10 @@ class LazyInstr implements Instr {
 
   rangeOf(startOffset: number, endOffset: number): Range {
     return this.doc.rangeOf(startOffset, endOffset);
+  }
+
+  offsetAt(position: Position): number {
+    return this.doc.offsetAt(position);
   }
 
   private at(r: Range): Range;

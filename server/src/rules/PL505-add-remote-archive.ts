@@ -1,14 +1,20 @@
 import type { Rule } from '../core/rule.ts';
-import type { Instr } from '../core/model.ts';
+import { memoLocal, type Instr } from '../core/model.ts';
 import type { Range } from '../core/types.ts';
-import type { TextIndex } from '../core/text.ts';
 
 const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|zip|gz|bz2|xz)$/i;
 // Git sources (`ADD https://github.com/o/r.git#v1`) are pinned by their ref, not by a file checksum.
 const GIT = /\.git(#.*)?$|^git@|^git:\/\//i;
 
+const URL_SOURCES = Symbol('plimsoll.urlSources');
+
 /** The http(s) sources of an ADD, with the range of each URL as written (inside the quotes in JSON form). */
-function urlSources(instr: Instr, index: TextIndex): Array<{ url: string; range: Range }> {
+function urlSources(instr: Instr): Array<{ url: string; range: Range }> {
+  // Kept across edits elsewhere in the document (memoLocal): generated files hold thousands of these.
+  return memoLocal(instr, URL_SOURCES, () => readUrlSources(instr));
+}
+
+function readUrlSources(instr: Instr): Array<{ url: string; range: Range }> {
   const json = /^\s*\[/.test(instr.logical);
   let values: Array<{ url: string; range: Range }> = [];
   if (json) {
@@ -19,9 +25,9 @@ function urlSources(instr: Instr, index: TextIndex): Array<{ url: string; range:
       parsed = undefined;
     }
     if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) {
-      const base = index.offsetAt(instr.range.start);
+      const base = instr.offsetAt(instr.range.start);
       for (const m of instr.text.matchAll(/"(?:[^"\\\n]|\\.)*"/g)) {
-        values.push({ url: JSON.parse(m[0]) as string, range: index.rangeOf(base + m.index + 1, base + m.index + m[0].length - 1) });
+        values.push({ url: JSON.parse(m[0]) as string, range: instr.rangeOf(base + m.index + 1, base + m.index + m[0].length - 1) });
       }
     }
   }
@@ -62,7 +68,7 @@ export const addRemoteArchive: Rule = {
     const { model } = ctx;
     for (const instr of model.instructions) {
       if (instr.keyword !== 'ADD' || instr.flags.some((f) => f.name === 'checksum')) continue;
-      for (const { url, range } of urlSources(instr, model.index)) {
+      for (const { url, range } of urlSources(instr)) {
         const name = fileName(url);
         const archive = ARCHIVE.test(name) ? ' It is not extracted, so unpacking it in a later RUN ships it twice.' : '';
         ctx.report({
