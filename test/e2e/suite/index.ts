@@ -3,8 +3,18 @@
 // .vsix. Every wait is on an event (diagnostics, file system), bounded by a deadline; nothing sleeps.
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * Tells the harness the diagnostics are on screen, with the codes it should see. Written under another name
+ * and renamed, so the harness, which reads the file as soon as it appears, never reads it half-written.
+ */
+function signalReady(handshakeDir: string, codes: string): void {
+  const tmp = join(handshakeDir, 'ready.tmp');
+  writeFileSync(tmp, codes);
+  renameSync(tmp, join(handshakeDir, 'ready'));
+}
 
 /** Written by the harness next to the compiled suite. */
 interface SuiteConfig {
@@ -107,7 +117,7 @@ export async function run(): Promise<void> {
     // Limited mode: the server runs (no registry, no credential helpers) and still checks against the policy.
     assert.equal(vscode.workspace.isTrusted, false);
     if (config.handshakeDir) {
-      writeFileSync(join(config.handshakeDir, 'ready'), JSON.stringify(first.map(codeOf)));
+      signalReady(config.handshakeDir, JSON.stringify(first.map(codeOf)));
       await fileAppears(join(config.handshakeDir, 'shot'), config.handshakeDir);
     }
     log('untrusted: checked in limited mode');
@@ -126,7 +136,7 @@ export async function run(): Promise<void> {
   if (config.handshakeDir) {
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await vscode.window.showTextDocument(doc, { preserveFocus: false });
-    writeFileSync(join(config.handshakeDir, 'ready'), JSON.stringify(first.map(codeOf)));
+    signalReady(config.handshakeDir, JSON.stringify(first.map(codeOf)));
     await fileAppears(join(config.handshakeDir, 'shot'), config.handshakeDir);
   }
 
@@ -206,7 +216,7 @@ async function runRegistry(config: SuiteConfig, doc: vscode.TextDocument): Promi
   assert.ok(hoverText.includes(reg.app.slice(0, 19)), `the hover shows the digest ${reg.app.slice(0, 19)}…:\n${hoverText}`);
 
   if (config.handshakeDir) {
-    writeFileSync(join(config.handshakeDir, 'ready'), JSON.stringify(withFacts.map(codeOf)));
+    signalReady(config.handshakeDir, JSON.stringify(withFacts.map(codeOf)));
     await fileAppears(join(config.handshakeDir, 'shot'), config.handshakeDir);
   }
 
