@@ -231,7 +231,7 @@ export async function explainDockerfile(args: ExplainArgs, options: ExplainOptio
     findings: [
       ...result.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, line: f.range.start.line + 1, column: f.range.start.character + 1 })),
       ...result.suppressed.map((f) => ({ ruleId: f.ruleId, severity: f.severity, line: f.range.start.line + 1, column: f.range.start.character + 1, suppressed: f.suppressed!.by })),
-    ].sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId)),
+    ].sort((a, b) => a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)),
   };
   return { report, policyErrors: loaded.errors.some((e) => e.severity === 'error') };
 }

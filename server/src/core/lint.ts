@@ -122,7 +122,9 @@ export function lint(input: LintInput): LintResult {
     if (hidden) suppressed.push({ ...f, suppressed: hidden });
     else findings.push(f);
   }
-  const order = (a: Finding, b: Finding) => comparePositions(a.range.start, b.range.start) || a.ruleId.localeCompare(b.ruleId);
+  // Rule ids are ASCII: compared by code unit, not localeCompare, whose first call loads ICU's collator
+  // (about 10 ms of a CLI run, on any file where two findings start at the same place).
+  const order = (a: Finding, b: Finding) => comparePositions(a.range.start, b.range.start) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
   return { findings: findings.sort(order), suppressed: suppressed.sort(order), model };
 }
 
