@@ -53,8 +53,12 @@ interface Region {
   prefixLines: number;
 }
 
-/** Instructions per chunk: an edit re-parses about two chunks. */
-export const CHUNK_INSTRUCTIONS = 128;
+/**
+ * Instructions per chunk: an edit re-parses about two chunks. Small, so that in a file of a few dozen
+ * instructions an edit re-parses a handful and the rest keep their views (128 re-parsed all of such a file:
+ * 52-line edit 1.3 -> 1.1 ms median, a third of the minor GCs; 2,308 lines 8.5 -> 7.1 ms; 10k unchanged).
+ */
+export const CHUNK_INSTRUCTIONS = 4;
 const BLOCK = 4096;
 
 export function shiftRange(r: Range, shift: number): Range {
