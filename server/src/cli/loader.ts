@@ -4,7 +4,6 @@
 // source, silently. Only node builtins here: this runs before anything else is loaded.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
 
@@ -35,7 +34,10 @@ function disabled(): boolean {
 /** Where `defaultCacheDir` (registry/cache.ts) puts the registry cache, in `code-v1/`. */
 function cacheFile(): string {
   const xdg = process.env['XDG_CACHE_HOME'];
-  const root = xdg !== undefined && xdg !== '' ? xdg : join(process.env['HOME'] ?? homedir(), '.cache');
+  // node:os only when HOME is unset: loading it is start-up time every other run would pay.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const home = (): string => process.env['HOME'] ?? (require('node:os') as typeof import('node:os')).homedir();
+  const root = xdg !== undefined && xdg !== '' ? xdg : join(home(), '.cache');
   // One file per install location (FNV-1a of the path), so upgrades replace it instead of piling up.
   let h = 0x811c9dc5;
   for (let i = 0; i < BUNDLE.length; i++) h = Math.imul(h ^ BUNDLE.charCodeAt(i), 0x01000193);
