@@ -15,6 +15,12 @@ const common = {
   sourcemap: 'linked',
   minify: true,
   logLevel: 'warning',
+  // No `module` condition: dockerfile-ast require()s vscode-languageserver-types and -textdocument, and their
+  // ESM builds come through esbuild's ESM-to-CommonJS bridge, where every `Range.create` or `positionAt`
+  // reached through the module object is a getter call (3% of a parse). Their CommonJS builds have none.
+  conditions: [],
+  // server.ts imports TextDocument with `import`, which would still pick the ESM build: one copy, the CommonJS one.
+  alias: { 'vscode-languageserver-textdocument': './node_modules/vscode-languageserver-textdocument/lib/umd/main.js' },
 };
 
 // undici is half of what the CLI and server would otherwise compile at every start, and only a registry

@@ -29,7 +29,8 @@ async function corpus(): Promise<void> {
   const list = join(TMP, 'files.txt');
   writeFileSync(list, files.join('\n'));
   const worker = join(TMP, 'worker.js');
-  await build({ entryPoints: [join(__dirname, 'worker.ts')], outfile: worker, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+  // Resolved as server/build.mjs resolves the shipped bundles (no `module` condition), for the floor too.
+  await build({ entryPoints: [join(__dirname, 'worker.ts')], outfile: worker, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error', conditions: [] });
   const run = (mode: string) => JSON.parse(execFileSync(process.execPath, [worker, mode, list], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { files: number; bytes: number; coldMs: number; warmMs: number; maxRssKb: number };
   const parse = run('parse');
   const validate = run('validate');

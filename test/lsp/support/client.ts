@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { EventEmitter } from 'node:events';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import {
   createConnection,
   createMessageConnection,
@@ -41,7 +41,17 @@ export function buildServer(): Promise<string> {
   built ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plimsoll-lsp-bundle-'));
     const outfile = join(dir, 'server.js');
-    const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' } as const;
+    // Resolved as server/build.mjs resolves the shipped bundle (CommonJS builds of the vscode-languageserver helpers).
+    const common: BuildOptions = {
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'warning',
+      conditions: [],
+      absWorkingDir: ROOT,
+      alias: { 'vscode-languageserver-textdocument': './node_modules/vscode-languageserver-textdocument/lib/umd/main.js' },
+    };
     await Promise.all([
       build({
         ...common,
