@@ -36,8 +36,7 @@ function cacheFile(): string {
   const xdg = process.env['XDG_CACHE_HOME'];
   // node:os only when HOME is unset: loading it is start-up time every other run would pay.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const home = (): string => process.env['HOME'] ?? (require('node:os') as typeof import('node:os')).homedir();
-  const root = xdg !== undefined && xdg !== '' ? xdg : join(home(), '.cache');
+  const root = xdg !== undefined && xdg !== '' ? xdg : join(process.env['HOME'] ?? (require('node:os') as typeof import('node:os')).homedir(), '.cache');
   // One file per install location (FNV-1a of the path), so upgrades replace it instead of piling up.
   let h = 0x811c9dc5;
   for (let i = 0; i < BUNDLE.length; i++) h = Math.imul(h ^ BUNDLE.charCodeAt(i), 0x01000193);

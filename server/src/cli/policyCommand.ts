@@ -13,6 +13,7 @@ import { normalisedName } from '../core/imageRef.ts';
 import { estatePin, maskedWritten, revealsSecret, type EstatePin } from '../core/estate.ts';
 import { builtImageFor } from '../core/history.ts';
 import type { ImageUse } from '../core/model.ts';
+import { compareRuleIds } from '../core/types.ts';
 import { findPolicyFile, loadPolicyAsync, readFileCapped, decodePolicyBytes, policyParser, MAX_POLICY_BYTES, type FetchRemote, type LoadResult } from '../policy/load.ts';
 import { checkPolicyDocument, type CheckSeverity } from '../policy/check.ts';
 import { rulesById } from '../rules/index.ts';
@@ -231,7 +232,7 @@ export async function explainDockerfile(args: ExplainArgs, options: ExplainOptio
     findings: [
       ...result.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, line: f.range.start.line + 1, column: f.range.start.character + 1 })),
       ...result.suppressed.map((f) => ({ ruleId: f.ruleId, severity: f.severity, line: f.range.start.line + 1, column: f.range.start.character + 1, suppressed: f.suppressed!.by })),
-    ].sort((a, b) => a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)),
+    ].sort((a, b) => a.line - b.line || a.column - b.column || compareRuleIds(a.ruleId, b.ruleId)),
   };
   return { report, policyErrors: loaded.errors.some((e) => e.severity === 'error') };
 }

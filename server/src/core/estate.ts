@@ -2,7 +2,7 @@
 // pinned, whether the policy approves it, its size where registry facts know it, secret and size
 // findings by rule, and the waivers in force. Pure: lint results in, plain data out; the renderers
 // (server/src/cli/estate/) only lay it out. No finding message is carried, so no secret can leak.
-import type { Finding } from './types.ts';
+import { compareRuleIds, type Finding } from './types.ts';
 import type { Policy, PolicySource, Waiver } from './policy.ts';
 import type { RegistryFacts } from './facts.ts';
 import type { DockerfileModel, ImageUse } from './model.ts';
@@ -377,7 +377,7 @@ export class EstateAccumulator {
         .sort(byUses((b) => b.repository)),
       notApproved: [...this.rejected.values()].map(({ fileSet, ...r }) => ({ ...r, files: [...fileSet].sort() })).sort(byUses((r) => r.reference)),
       sizes: [...this.sizes.values()].sort((a, b) => b.bytes - a.bytes || a.reference.localeCompare(b.reference)),
-      rules: [...this.rules.values()].map(({ fileSet, ...r }) => ({ ...r, files: fileSet.size })).sort((a, b) => b.findings - a.findings || a.ruleId.localeCompare(b.ruleId)),
+      rules: [...this.rules.values()].map(({ fileSet, ...r }) => ({ ...r, files: fileSet.size })).sort((a, b) => b.findings - a.findings || compareRuleIds(a.ruleId, b.ruleId)),
       waivers: waiverList,
       files: [...this.files].sort((a, b) => a.path.localeCompare(b.path)),
     };

@@ -76,11 +76,7 @@ export interface Instr {
  * promoted whole models (a 52-line file's edits spent ten times longer in GC).
  */
 export function memo<T>(instr: Instr, key: symbol, compute: () => T): T {
-  const derived = (instr.derived ??= new Map());
-  if (derived.has(key)) return derived.get(key) as T;
-  const value = compute();
-  derived.set(key, value);
-  return value;
+  return remember((instr.derived ??= new Map()), key, compute);
 }
 
 /**
@@ -91,11 +87,14 @@ export function memo<T>(instr: Instr, key: symbol, compute: () => T): T {
  * every earlier version alive: ranges go through `instr.rangeOf`.
  */
 export function memoLocal<T>(instr: Instr, key: symbol, compute: () => T): T {
-  const kept = (instr.kept ??= new Map());
-  const hit = kept.get(key);
-  if (hit !== undefined || kept.has(key)) return hit as T;
+  return remember((instr.kept ??= new Map()), key, compute);
+}
+
+function remember<T>(views: Map<symbol, unknown>, key: symbol, compute: () => T): T {
+  const hit = views.get(key);
+  if (hit !== undefined || views.has(key)) return hit as T;
   const value = compute();
-  kept.set(key, value);
+  views.set(key, value);
   return value;
 }
 

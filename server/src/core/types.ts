@@ -61,6 +61,14 @@ export function range(sl: number, sc: number, el: number, ec: number): Range {
   return { start: { line: sl, character: sc }, end: { line: el, character: ec } };
 }
 
+/**
+ * Rule ids (`PL101`) by code unit. Not localeCompare: its first call loads ICU's collator, about 10 ms of a
+ * CLI run that sorts two findings at the same place.
+ */
+export function compareRuleIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function comparePositions(a: Position, b: Position): number {
   return a.line - b.line || a.character - b.character;
 }
